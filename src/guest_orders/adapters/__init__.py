@@ -1,0 +1,1 @@
+"""Adapters: implementations of the ports. Each optional one imports its own extra."""

@@ -1,0 +1,193 @@
+"""In-memory implementations of every port.
+
+They keep the rules a real adapter must keep — batches are atomic, an item never has two
+active requests, even with concurrent writers — so they are fit for a host's own tests and
+for examples. One :class:`InMemoryStore` holds the data; :meth:`InMemoryStore.transaction`
+hands out its repositories.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+import attrs
+
+from guest_orders.domain import (
+    Address,
+    CancellationReason,
+    CancellationRequest,
+    EasyReturnShippingCompany,
+    ImageRef,
+    ImageUpload,
+    Order,
+)
+from guest_orders.ports import ActiveRequestExists
+
+__all__ = [
+    "InMemoryAddressRepository",
+    "InMemoryCancellationReasonRepository",
+    "InMemoryCancellationRequestRepository",
+    "InMemoryEasyReturnShippingCompanyRepository",
+    "InMemoryImageStore",
+    "InMemoryOrderRepository",
+    "InMemoryStore",
+]
+
+
+class InMemoryOrderRepository:
+    def __init__(self, orders: Iterable[Order] = ()) -> None:
+        self._by_number = {order.number: order for order in orders}
+
+    def add(self, order: Order) -> None:
+        self._by_number[order.number] = order
+
+    def find_by_number(self, number: str) -> Order | None:
+        return self._by_number.get(number)
+
+
+class InMemoryCancellationRequestRepository:
+    """Requests with the one-active rule kept under a lock, atomically per batch."""
+
+    def __init__(self, requests: Iterable[CancellationRequest] = ()) -> None:
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._requests: dict[int, CancellationRequest] = {}
+        self._active_by_item: dict[int, int] = {}
+        for request in requests:
+            self.add_all([request])
+
+    def active_for_items(self, order_items: Collection[int]) -> Mapping[int, CancellationRequest]:
+        with self._lock:
+            return {
+                item: self._requests[self._active_by_item[item]]
+                for item in order_items
+                if item in self._active_by_item
+            }
+
+    def add_all(self, requests: Sequence[CancellationRequest]) -> Sequence[CancellationRequest]:
+        with self._lock:
+            conflicts: set[int] = set()
+            seen: set[int] = set()
+            for request in requests:
+                if not request.is_active:
+                    continue
+                if request.order_item in self._active_by_item or request.order_item in seen:
+                    conflicts.add(request.order_item)
+                seen.add(request.order_item)
+            if conflicts:
+                raise ActiveRequestExists(conflicts)
+            given = [r.id for r in requests if r.id is not None]
+            if len(set(given)) != len(given) or any(pk in self._requests for pk in given):
+                raise ValueError("a request with this id is already stored")
+            taken = set(given)
+            stored = [
+                attrs.evolve(r, id=self._next_id(taken)) if r.id is None else r for r in requests
+            ]
+            for request in stored:
+                assert request.id is not None
+                self._requests[request.id] = request
+                if request.is_active:
+                    self._active_by_item[request.order_item] = request.id
+            return stored
+
+    def _next_id(self, taken: set[int]) -> int:
+        """A fresh id, skipping ids given explicitly (seeded requests). Call under the lock."""
+        candidate = next(self._ids)
+        while candidate in self._requests or candidate in taken:
+            candidate = next(self._ids)
+        return candidate
+
+    def all(self) -> list[CancellationRequest]:
+        """Every stored request, oldest first (for tests and examples)."""
+        with self._lock:
+            return list(self._requests.values())
+
+
+class InMemoryCancellationReasonRepository:
+    def __init__(self, reasons: Iterable[CancellationReason] = ()) -> None:
+        self._reasons = {reason.pk: reason for reason in reasons}
+
+    def get_many(self, pks: Collection[int]) -> Mapping[int, CancellationReason]:
+        return {pk: self._reasons[pk] for pk in pks if pk in self._reasons}
+
+    def list_active(self) -> Sequence[CancellationReason]:
+        active = (r for r in self._reasons.values() if r.is_active)
+        return sorted(active, key=lambda r: (r.order, r.pk))
+
+
+class InMemoryEasyReturnShippingCompanyRepository:
+    def __init__(self, companies: Iterable[EasyReturnShippingCompany] = ()) -> None:
+        self._companies = {company.pk: company for company in companies}
+
+    def list_active(self) -> Sequence[EasyReturnShippingCompany]:
+        return sorted((c for c in self._companies.values() if c.is_active), key=lambda c: c.pk)
+
+
+class InMemoryAddressRepository:
+    def __init__(self, addresses: Iterable[Address] = ()) -> None:
+        self._addresses = {address.pk: address for address in addresses}
+
+    def get(self, pk: int) -> Address | None:
+        return self._addresses.get(pk)
+
+
+class InMemoryImageStore:
+    """Keeps image bytes in a dict and hands out ``memory://images/N`` references."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.images: dict[str, ImageUpload] = {}
+
+    def put(self, image: ImageUpload) -> ImageRef:
+        with self._lock:
+            url = f"memory://images/{next(self._ids)}"
+            self.images[url] = image
+        return ImageRef(image=url, description=image.description)
+
+    def delete(self, ref: ImageRef) -> None:
+        with self._lock:
+            self.images.pop(ref.image, None)
+
+
+@attrs.frozen(kw_only=True)
+class _Repositories:
+    orders: InMemoryOrderRepository
+    cancellation_requests: InMemoryCancellationRequestRepository
+    reasons: InMemoryCancellationReasonRepository
+    shipping_companies: InMemoryEasyReturnShippingCompanyRepository
+    addresses: InMemoryAddressRepository
+    images: InMemoryImageStore
+
+
+class InMemoryStore:
+    """Every in-memory repository behind one :class:`guest_orders.ports.UnitOfWork`.
+
+    Writes are atomic per call (``add_all`` stores a whole batch or nothing), so the
+    transaction itself needs no rollback log.
+    """
+
+    def __init__(
+        self,
+        *,
+        orders: Iterable[Order] = (),
+        reasons: Iterable[CancellationReason] = (),
+        shipping_companies: Iterable[EasyReturnShippingCompany] = (),
+        addresses: Iterable[Address] = (),
+        cancellation_requests: Iterable[CancellationRequest] = (),
+    ) -> None:
+        self.repositories = _Repositories(
+            orders=InMemoryOrderRepository(orders),
+            cancellation_requests=InMemoryCancellationRequestRepository(cancellation_requests),
+            reasons=InMemoryCancellationReasonRepository(reasons),
+            shipping_companies=InMemoryEasyReturnShippingCompanyRepository(shipping_companies),
+            addresses=InMemoryAddressRepository(addresses),
+            images=InMemoryImageStore(),
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Repositories]:
+        yield self.repositories

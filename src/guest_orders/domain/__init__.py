@@ -1,0 +1,64 @@
+"""The pure domain: frozen values with their invariants, no I/O."""
+
+from guest_orders.domain.cancellation import (
+    Address,
+    CancellationReason,
+    CancellationRequest,
+    EasyReturn,
+    EasyReturnShippingCompany,
+    Iban,
+    ImageRef,
+    ImageUpload,
+    PickupDate,
+    mask,
+)
+from guest_orders.domain.codes import (
+    CancellationRequestStatus,
+    CancellationType,
+    CustomerKind,
+    OrderStatus,
+    OrderType,
+    PaymentType,
+)
+from guest_orders.domain.commands import CancelItem, CancellationCommand, LookupQuery
+from guest_orders.domain.order import (
+    Bank,
+    Currency,
+    Customer,
+    Order,
+    OrderItem,
+    Product,
+    ShippingCompany,
+)
+from guest_orders.domain.snapshot import ItemEligibility, OrderSnapshot
+
+__all__ = [
+    "Address",
+    "Bank",
+    "CancelItem",
+    "CancellationCommand",
+    "CancellationReason",
+    "CancellationRequest",
+    "CancellationRequestStatus",
+    "CancellationType",
+    "Currency",
+    "Customer",
+    "CustomerKind",
+    "EasyReturn",
+    "EasyReturnShippingCompany",
+    "Iban",
+    "ImageRef",
+    "ImageUpload",
+    "ItemEligibility",
+    "LookupQuery",
+    "Order",
+    "OrderItem",
+    "OrderSnapshot",
+    "OrderStatus",
+    "OrderType",
+    "PaymentType",
+    "PickupDate",
+    "Product",
+    "ShippingCompany",
+    "mask",
+]

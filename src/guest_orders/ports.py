@@ -1,0 +1,150 @@
+"""The ports: what the use cases need from storage and the outside world.
+
+Each is a :class:`typing.Protocol`; a host implements them over its own storage. The
+in-memory adapters in :mod:`guest_orders.adapters.memory` are the reference
+implementations, and :mod:`guest_orders.testing` holds the contract suite every
+implementation must pass.
+
+The use cases call exactly these methods and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Protocol
+
+from guest_orders.domain import (
+    Address,
+    CancellationReason,
+    CancellationRequest,
+    EasyReturnShippingCompany,
+    ImageRef,
+    ImageUpload,
+    Order,
+)
+from guest_orders.errors import GuestOrderError
+
+__all__ = [
+    "ActiveRequestExists",
+    "AddressRepository",
+    "AttemptLimiter",
+    "CancellationReasonRepository",
+    "CancellationRequestRepository",
+    "Clock",
+    "EasyReturnShippingCompanyRepository",
+    "ImageStore",
+    "OrderRepository",
+    "Repositories",
+    "UnitOfWork",
+]
+
+
+class ActiveRequestExists(GuestOrderError):
+    """Raised by :meth:`CancellationRequestRepository.add_all` when an item already has an
+    active request. Nothing of the batch is stored."""
+
+    code = "cancellation_request_100_1"
+    message = "A cancellation request already exists for this order item."
+
+    def __init__(self, order_items: Collection[int]) -> None:
+        super().__init__()
+        self.order_items = frozenset(order_items)
+
+
+class OrderRepository(Protocol):
+    def find_by_number(self, number: str) -> Order | None:
+        """The order with this number, whatever its customer, or ``None``."""
+        ...
+
+
+class CancellationRequestRepository(Protocol):
+    def active_for_items(self, order_items: Collection[int]) -> Mapping[int, CancellationRequest]:
+        """The active request of each of these items that has one, keyed by item pk."""
+        ...
+
+    def add_all(self, requests: Sequence[CancellationRequest]) -> Sequence[CancellationRequest]:
+        """Store every request or none, atomically, and return them with their ids.
+
+        Must refuse (raise :class:`ActiveRequestExists`, store nothing) when any item already
+        has an active request or appears twice in the batch: this is the one-active rule, and
+        it must hold against concurrent writers, not only against a prior read.
+        """
+        ...
+
+
+class CancellationReasonRepository(Protocol):
+    def get_many(self, pks: Collection[int]) -> Mapping[int, CancellationReason]:
+        """The reasons with these pks that exist (active or not)."""
+        ...
+
+    def list_active(self) -> Sequence[CancellationReason]:
+        """Active reasons, sorted by their ``order`` then pk."""
+        ...
+
+
+class EasyReturnShippingCompanyRepository(Protocol):
+    def list_active(self) -> Sequence[EasyReturnShippingCompany]:
+        """The easy-return carriers the shop has enabled, sorted by pk."""
+        ...
+
+
+class AddressRepository(Protocol):
+    def get(self, pk: int) -> Address | None: ...
+
+
+class ImageStore(Protocol):
+    def put(self, image: ImageUpload) -> ImageRef:
+        """Store an image and return where it can be fetched."""
+        ...
+
+    def delete(self, ref: ImageRef) -> None:
+        """Forget an image whose request was not stored after all."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+        ...
+
+
+class Repositories(Protocol):
+    """The repositories of one transaction."""
+
+    @property
+    def orders(self) -> OrderRepository: ...
+    @property
+    def cancellation_requests(self) -> CancellationRequestRepository: ...
+    @property
+    def reasons(self) -> CancellationReasonRepository: ...
+    @property
+    def shipping_companies(self) -> EasyReturnShippingCompanyRepository: ...
+    @property
+    def addresses(self) -> AddressRepository: ...
+    @property
+    def images(self) -> ImageStore: ...
+
+
+class UnitOfWork(Protocol):
+    def transaction(self) -> AbstractContextManager[Repositories]:
+        """Open one transaction: committed when the block ends normally, rolled back when
+        it raises. Safe to call from many threads at once; each call is its own transaction."""
+        ...
+
+
+class AttemptLimiter(Protocol):
+    """Counts failed ownership checks per key and says when a key must wait.
+
+    The use cases consult it before any repository access, with one key for the order
+    number and one for the client (when the transport names one).
+    """
+
+    def retry_after(self, keys: Sequence[str]) -> int | None:
+        """Whole seconds until every key may try again, or ``None`` if none is throttled."""
+        ...
+
+    def record_failure(self, keys: Sequence[str]) -> None:
+        """Count one failed attempt against each key."""
+        ...

@@ -1,0 +1,50 @@
+"""The uniform ownership check every operation starts with."""
+
+from __future__ import annotations
+
+from guest_orders.domain import LookupQuery, Order, OrderSnapshot
+from guest_orders.domain.emails import emails_match
+from guest_orders.errors import OrderNotFound
+from guest_orders.policy import EmailMatch, Policy
+from guest_orders.ports import Clock, Repositories
+
+__all__ = ["load_owned_order"]
+
+# Compared against when no order was found, so a miss does the same work as a hit.
+_DECOY_EMAIL = "nobody@example.invalid"
+
+
+def load_owned_order(
+    repos: Repositories, query: LookupQuery, *, policy: Policy, clock: Clock
+) -> OrderSnapshot:
+    """Load the order and what the guest may do with it, or raise :class:`OrderNotFound`.
+
+    Unknown number, a registered customer's order and a wrong email are one failure, and
+    every path makes the same port calls in the same order with the same kind of work:
+    no early exit that would time differently.
+    """
+    order = repos.orders.find_by_number(query.number)
+    stored_email = order.user_email if order is not None else _DECOY_EMAIL
+    email_ok = emails_match(
+        query.email,
+        stored_email,
+        fold_local_ascii=policy.email_match is EmailMatch.CASE_INSENSITIVE,
+    )
+    is_guest = order is not None and order.customer.is_guest
+    owned: Order | None = order if (email_ok and is_guest) else None
+
+    item_pks = [item.pk for item in owned.items] if owned is not None else []
+    active = repos.cancellation_requests.active_for_items(item_pks)
+    companies = tuple(repos.shipping_companies.list_active())
+    if owned is None:
+        raise OrderNotFound
+    now = clock.now()
+    eligibility = {
+        item.pk: policy.eligibility(item, active.get(item.pk), now) for item in owned.items
+    }
+    return OrderSnapshot(
+        order=owned,
+        active_requests=dict(active),
+        eligibility=eligibility,
+        easy_return_shipping_companies=companies,
+    )

@@ -1,0 +1,365 @@
+"""Request cancellation or refund of one or several items of a guest order."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import attrs
+
+from guest_orders.domain import (
+    Address,
+    CancelItem,
+    CancellationCommand,
+    CancellationReason,
+    CancellationRequest,
+    CancellationType,
+    EasyReturn,
+    EasyReturnShippingCompany,
+    ImageRef,
+    OrderItem,
+    OrderSnapshot,
+)
+from guest_orders.errors import NON_FIELD_ERRORS, ErrorDetail, ErrorTree, InvalidRequest
+from guest_orders.policy import Policy
+from guest_orders.ports import (
+    ActiveRequestExists,
+    AttemptLimiter,
+    Clock,
+    ImageStore,
+    Repositories,
+    UnitOfWork,
+)
+from guest_orders.throttling import NoAttemptLimiter
+from guest_orders.use_cases._ownership import load_owned_order
+from guest_orders.use_cases._throttle import throttled
+
+__all__ = ["request_cancellation"]
+
+ITEMS_FIELD = "cancel_order_items"
+_NO_LIMIT = NoAttemptLimiter()
+_EASY_RETURN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no look-alikes (0/O, 1/I)
+
+_FieldErrors = dict[str, list[ErrorDetail]]
+
+
+def request_cancellation(
+    command: CancellationCommand,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    policy: Policy,
+    limiter: AttemptLimiter = _NO_LIMIT,
+    client: str | None = None,
+) -> list[CancellationRequest]:
+    """Create one cancellation request per listed item, all or none.
+
+    Raises :class:`guest_orders.OrderNotFound` for every kind of ownership miss and
+    :class:`guest_orders.InvalidRequest` naming every failing field otherwise, including
+    ``cancellation_request_100_1`` for an item that already has an active request.
+    Throttled like :func:`guest_orders.use_cases.lookup_order`.
+    """
+    with throttled(limiter, command.number, client), uow.transaction() as repos:
+        snapshot = load_owned_order(repos, command.lookup, policy=policy, clock=clock)
+        now = clock.now()
+        reasons = repos.reasons.get_many({item.reason for item in command.items})
+        address = (
+            repos.addresses.get(command.pickup_address)
+            if command.pickup_address is not None
+            else None
+        )
+        _check(command, snapshot, reasons, address, policy=policy, now=now)
+        return _store(command, snapshot, repos, now=now)
+
+
+def _check(
+    command: CancellationCommand,
+    snapshot: OrderSnapshot,
+    reasons: Mapping[int, CancellationReason],
+    address: Address | None,
+    *,
+    policy: Policy,
+    now: datetime,
+) -> None:
+    top: _FieldErrors = {}
+    has_refund = any(i.cancellation_type is CancellationType.REFUND for i in command.items)
+    if command.pickup_address is not None:
+        if not has_refund:
+            _add(
+                top,
+                "pickup_address",
+                "pickup_address_not_allowed",
+                "A pickup address can only be given with refund items.",
+            )
+        elif address is None or address.customer_id != snapshot.order.customer.id:
+            _add(
+                top,
+                "pickup_address",
+                "invalid_pickup_address",
+                "This pickup address is not one of the customer's addresses.",
+            )
+    if command.fully_refund_as_loyalty_money:
+        if not policy.loyalty_money_enabled:
+            _add(
+                top,
+                "fully_refund_as_loyalty_money",
+                "loyalty_money_disabled",
+                "Refunds as loyalty money are not available in this shop.",
+            )
+        elif not has_refund:
+            _add(
+                top,
+                "fully_refund_as_loyalty_money",
+                "loyalty_money_not_allowed",
+                "Loyalty money refunds need at least one refund item.",
+            )
+
+    companies = {c.pk: c for c in snapshot.easy_return_shipping_companies}
+    per_item = [_check_item(item, snapshot, reasons, companies, now=now) for item in command.items]
+    if not top and not any(per_item):
+        return
+    tree: dict[str, object] = dict(top)
+    if command.bulk:
+        if any(per_item):
+            tree[ITEMS_FIELD] = per_item
+    else:
+        tree.update(per_item[0])
+    raise InvalidRequest(tree)  # type: ignore[arg-type]  # built from the ErrorTree shapes
+
+
+@attrs.frozen(kw_only=True)
+class _ItemContext:
+    """What every per-item rule looks at."""
+
+    item: CancelItem
+    order_item: OrderItem
+    snapshot: OrderSnapshot
+    reasons: Mapping[int, CancellationReason]
+    companies: Mapping[int, EasyReturnShippingCompany]
+    now: datetime
+
+    @property
+    def is_refund(self) -> bool:
+        return self.item.cancellation_type is CancellationType.REFUND
+
+
+def _check_item(
+    item: CancelItem,
+    snapshot: OrderSnapshot,
+    reasons: Mapping[int, CancellationReason],
+    companies: Mapping[int, EasyReturnShippingCompany],
+    *,
+    now: datetime,
+) -> _FieldErrors:
+    errors: _FieldErrors = {}
+    order_item = snapshot.order.item(item.order_item)
+    if order_item is None:
+        _add(
+            errors,
+            "order_item",
+            "order_item_not_in_order",
+            "This item does not belong to the order.",
+        )
+        return errors
+    if item.order_item in snapshot.active_requests:
+        _add(errors, NON_FIELD_ERRORS, ActiveRequestExists.code, ActiveRequestExists.message)
+        return errors
+    ctx = _ItemContext(
+        item=item,
+        order_item=order_item,
+        snapshot=snapshot,
+        reasons=reasons,
+        companies=companies,
+        now=now,
+    )
+    for rule in _ITEM_RULES:
+        rule(ctx, errors)
+    return errors
+
+
+def _rule_eligibility(ctx: _ItemContext, errors: _FieldErrors) -> None:
+    eligibility = ctx.snapshot.eligibility[ctx.order_item.pk]
+    if ctx.is_refund and not eligibility.can_refund:
+        _add(errors, "cancellation_type", "item_not_refundable", "This item cannot be refunded.")
+    elif not ctx.is_refund and not eligibility.can_cancel:
+        _add(errors, "cancellation_type", "item_not_cancellable", "This item cannot be cancelled.")
+
+
+def _rule_reason(ctx: _ItemContext, errors: _FieldErrors) -> None:
+    reason = ctx.reasons.get(ctx.item.reason)
+    if reason is None or not reason.is_active:
+        _add(errors, "reason", "invalid_reason", "This cancellation reason is not available.")
+    elif reason.cancellation_type is not ctx.item.cancellation_type:
+        _add(
+            errors,
+            "reason",
+            "reason_type_mismatch",
+            "This reason is not for this cancellation type.",
+        )
+    elif reason.extra_information_needed and not (ctx.item.description or "").strip():
+        _add(errors, "description", "description_required", "This reason needs a description.")
+
+
+def _rule_shipping_company(ctx: _ItemContext, errors: _FieldErrors) -> None:
+    company = ctx.item.shipping_company
+    if not ctx.is_refund:
+        if company is not None:
+            _add(
+                errors,
+                "shipping_company",
+                "shipping_company_not_allowed",
+                "A shipping company can only be given for a refund.",
+            )
+    elif company is None:
+        _add(
+            errors,
+            "shipping_company",
+            "shipping_company_required",
+            "A refund needs an easy-return shipping company.",
+        )
+    elif company not in ctx.companies:
+        _add(
+            errors,
+            "shipping_company",
+            "invalid_shipping_company",
+            "This shipping company is not available for easy returns.",
+        )
+
+
+def _rule_quantity(ctx: _ItemContext, errors: _FieldErrors) -> None:
+    if ctx.item.quantity is not None and ctx.item.quantity > ctx.order_item.quantity:
+        _add(
+            errors,
+            "quantity",
+            "quantity_exceeds_item",
+            "The quantity cannot exceed the item's quantity.",
+        )
+
+
+def _rule_bank_account(ctx: _ItemContext, errors: _FieldErrors) -> None:
+    """Refunds of cash-paid orders go to a bank account; nothing else takes one."""
+    needed = ctx.is_refund and ctx.snapshot.order.payment_type.is_cash
+    for field, value in (("iban", ctx.item.iban), ("holder_name", ctx.item.holder_name)):
+        missing = value is None or (isinstance(value, str) and not value.strip())
+        if needed and missing:
+            _add(
+                errors,
+                field,
+                f"{field}_required",
+                "Refunds of cash-paid orders need a bank account.",
+            )
+        elif not needed and value is not None:
+            _add(
+                errors,
+                field,
+                f"{field}_not_allowed",
+                "A bank account can only be given for refunds of cash-paid orders.",
+            )
+
+
+def _rule_pickup_date(ctx: _ItemContext, errors: _FieldErrors) -> None:
+    pickup = ctx.item.pickup_date
+    if pickup is None:
+        return
+    if not ctx.is_refund:
+        _add(
+            errors,
+            "pickup_date",
+            "pickup_date_not_allowed",
+            "A pickup date can only be given for a refund.",
+        )
+    elif pickup.date < ctx.now.date():
+        _add(errors, "pickup_date", "pickup_date_in_past", "The pickup date cannot be in the past.")
+
+
+_ITEM_RULES = (
+    _rule_eligibility,
+    _rule_reason,
+    _rule_shipping_company,
+    _rule_quantity,
+    _rule_bank_account,
+    _rule_pickup_date,
+)
+
+
+def _store(
+    command: CancellationCommand, snapshot: OrderSnapshot, repos: Repositories, *, now: datetime
+) -> list[CancellationRequest]:
+    companies = {c.pk: c for c in snapshot.easy_return_shipping_companies}
+    stored_images: list[ImageRef] = []
+    try:
+        drafts = []
+        for item in command.items:
+            images = _put_images(repos.images, item, stored_images)
+            easy_return = (
+                EasyReturn(
+                    code=_easy_return_code(), shipping_company=companies[item.shipping_company]
+                )
+                if item.shipping_company is not None
+                else None
+            )
+            drafts.append(
+                CancellationRequest(
+                    uuid=uuid.uuid4(),
+                    order=snapshot.order.pk,
+                    order_item=item.order_item,
+                    reason=item.reason,
+                    cancellation_type=item.cancellation_type,
+                    description=item.description,
+                    quantity=item.quantity,
+                    iban=item.iban,
+                    holder_name=item.holder_name,
+                    easy_return=easy_return,
+                    pickup_address=command.pickup_address,
+                    pickup_date=item.pickup_date,
+                    images=images,
+                    fully_refund_as_loyalty_money=command.fully_refund_as_loyalty_money,
+                    created_date=now,
+                    modified_date=now,
+                )
+            )
+        return list(repos.cancellation_requests.add_all(drafts))
+    except ActiveRequestExists as conflict:
+        _forget(repos.images, stored_images)
+        raise _conflict_error(command, conflict) from None
+    except BaseException:
+        _forget(repos.images, stored_images)
+        raise
+
+
+def _put_images(
+    store: ImageStore, item: CancelItem, stored: list[ImageRef]
+) -> tuple[ImageRef, ...]:
+    refs: list[ImageRef] = []
+    for upload in item.images:
+        ref = store.put(upload)
+        stored.append(ref)
+        refs.append(ref)
+    return tuple(refs)
+
+
+def _forget(store: ImageStore, refs: Sequence[ImageRef]) -> None:
+    for ref in refs:
+        store.delete(ref)
+
+
+def _conflict_error(command: CancellationCommand, conflict: ActiveRequestExists) -> InvalidRequest:
+    """A concurrent writer won the race: report it like the read-time check does."""
+    detail = [ErrorDetail(ActiveRequestExists.code, ActiveRequestExists.message)]
+    if not command.bulk:
+        return InvalidRequest({NON_FIELD_ERRORS: detail})
+    per_item: list[ErrorTree] = [
+        {NON_FIELD_ERRORS: detail} if item.order_item in conflict.order_items else {}
+        for item in command.items
+    ]
+    return InvalidRequest({ITEMS_FIELD: per_item})
+
+
+def _easy_return_code() -> str:
+    return "".join(secrets.choice(_EASY_RETURN_ALPHABET) for _ in range(10))
+
+
+def _add(errors: _FieldErrors, field: str, code: str, message: str) -> None:
+    errors.setdefault(field, []).append(ErrorDetail(code, message))
