@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import attrs
@@ -47,6 +48,11 @@ DEFAULT_REFUNDABLE = frozenset(
 )
 
 
+def _statuses(statuses: Iterable[OrderStatus]) -> frozenset[OrderStatus]:
+    # A typed converter: with plain ``frozenset`` mypy cannot type-check the argument.
+    return frozenset(statuses)
+
+
 @attrs.frozen(kw_only=True)
 class Policy:
     """Everything a shop can tune. Every field has a documented, safe default.
@@ -66,10 +72,10 @@ class Policy:
     """
 
     cancellable_statuses: frozenset[OrderStatus] = attrs.field(
-        default=DEFAULT_CANCELLABLE, converter=frozenset
+        default=DEFAULT_CANCELLABLE, converter=_statuses
     )
     refundable_statuses: frozenset[OrderStatus] = attrs.field(
-        default=DEFAULT_REFUNDABLE, converter=frozenset
+        default=DEFAULT_REFUNDABLE, converter=_statuses
     )
     return_window: timedelta | None = attrs.field(
         default=None, validator=v.optional(v.gt(timedelta(0)))

@@ -32,7 +32,8 @@ def mask(secret: str, visible: int = 4) -> str:
     """Hide all but the last ``visible`` characters: ``"**********************1326"``."""
     if len(secret) <= visible:
         return "*" * len(secret)
-    return "*" * (len(secret) - visible) + secret[-visible:]
+    hidden = len(secret) - visible
+    return "*" * hidden + secret[hidden:]  # not secret[-visible:]: all of it when visible=0
 
 
 @attrs.frozen
