@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import attrs
 
 from guest_orders.domain._validators import positive_int_or_none
-from guest_orders.domain.cancellation import Iban, ImageUpload, PickupDate, mask
+from guest_orders.domain.cancellation import Iban, ImageUpload, PickupDate
 from guest_orders.domain.codes import CancellationType
 
 __all__ = ["CancelItem", "CancellationCommand", "LookupQuery"]
@@ -22,7 +22,7 @@ class LookupQuery:
     """Prove ownership of an order: its number and the checkout email (normalized)."""
 
     number: str
-    email: str = attrs.field(repr=lambda e: mask(e, 0))
+    email: str = attrs.field(repr=lambda _: "<hidden>")
 
 
 def _uploads(images: Iterable[ImageUpload]) -> tuple[ImageUpload, ...]:
@@ -63,7 +63,7 @@ class CancellationCommand:
     """Cancel or refund one item (``bulk=False``) or several (``bulk=True``) of an order."""
 
     number: str
-    email: str = attrs.field(repr=lambda e: mask(e, 0))
+    email: str = attrs.field(repr=lambda _: "<hidden>")
     items: tuple[CancelItem, ...] = attrs.field(converter=_cancel_items, validator=_item_count)
     pickup_address: int | None = None
     fully_refund_as_loyalty_money: bool = False
