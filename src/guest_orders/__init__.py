@@ -1,7 +1,40 @@
-"""Guest order lookup and cancellation/refund requests, for any Python web stack."""
+"""Guest order lookup and cancellation/refund requests, for any Python web stack.
 
-from guest_orders.domain import *  # noqa: F403  # re-exported below through __all__
-from guest_orders.domain import __all__ as _domain_all
+The public surface is re-exported here; the modules behind it are the layers described in
+``docs/concepts.md``.
+"""
+
+from guest_orders.adapters.memory import InMemoryStore
+from guest_orders.clocks import FixedClock, SystemClock
+from guest_orders.domain import (
+    Address,
+    Bank,
+    CancelItem,
+    CancellationCommand,
+    CancellationReason,
+    CancellationRequest,
+    CancellationRequestStatus,
+    CancellationType,
+    Currency,
+    Customer,
+    CustomerKind,
+    EasyReturn,
+    EasyReturnShippingCompany,
+    Iban,
+    ImageRef,
+    ImageUpload,
+    ItemEligibility,
+    LookupQuery,
+    Order,
+    OrderItem,
+    OrderSnapshot,
+    OrderStatus,
+    OrderType,
+    PaymentType,
+    PickupDate,
+    Product,
+    ShippingCompany,
+)
 from guest_orders.errors import (
     ErrorDetail,
     GuestOrderError,
@@ -11,15 +44,74 @@ from guest_orders.errors import (
     TooManyAttempts,
 )
 from guest_orders.policy import EmailMatch, Policy
+from guest_orders.ports import ActiveRequestExists
+from guest_orders.service import GuestOrders
+from guest_orders.throttling import AttemptLimits, InMemoryAttemptLimiter, NoAttemptLimiter
+from guest_orders.use_cases import list_cancellation_reasons, lookup_order, request_cancellation
+from guest_orders.wire import (
+    parse_bulk_cancellation,
+    parse_cancellation,
+    parse_lookup,
+    render_cancellation_request,
+    render_error,
+    render_lookup,
+    render_order,
+    render_reasons,
+)
 
-__all__ = [  # noqa: PLE0604  # the domain's names are part of the public surface
-    *_domain_all,
+__all__ = [
+    "ActiveRequestExists",
+    "Address",
+    "AttemptLimits",
+    "Bank",
+    "CancelItem",
+    "CancellationCommand",
+    "CancellationReason",
+    "CancellationRequest",
+    "CancellationRequestStatus",
+    "CancellationType",
+    "Currency",
+    "Customer",
+    "CustomerKind",
+    "EasyReturn",
+    "EasyReturnShippingCompany",
     "EmailMatch",
     "ErrorDetail",
+    "FixedClock",
     "GuestOrderError",
+    "GuestOrders",
+    "Iban",
     "IdempotencyKeyReused",
+    "ImageRef",
+    "ImageUpload",
+    "InMemoryAttemptLimiter",
+    "InMemoryStore",
     "InvalidRequest",
+    "ItemEligibility",
+    "LookupQuery",
+    "NoAttemptLimiter",
+    "Order",
+    "OrderItem",
     "OrderNotFound",
+    "OrderSnapshot",
+    "OrderStatus",
+    "OrderType",
+    "PaymentType",
+    "PickupDate",
     "Policy",
+    "Product",
+    "ShippingCompany",
+    "SystemClock",
     "TooManyAttempts",
+    "list_cancellation_reasons",
+    "lookup_order",
+    "parse_bulk_cancellation",
+    "parse_cancellation",
+    "parse_lookup",
+    "render_cancellation_request",
+    "render_error",
+    "render_lookup",
+    "render_order",
+    "render_reasons",
+    "request_cancellation",
 ]

@@ -1,0 +1,103 @@
+"""One object that wires parsing, the use cases and rendering together.
+
+A web adapter holds one :class:`GuestOrders` and calls one method per endpoint with the
+body it received; it gets JSON-ready data back, or a :class:`guest_orders.GuestOrderError`
+it renders with :func:`guest_orders.render_error`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from guest_orders.clocks import SystemClock
+from guest_orders.domain import CancellationCommand, CancellationRequest
+from guest_orders.policy import Policy
+from guest_orders.ports import AttemptLimiter, Clock, UnitOfWork
+from guest_orders.throttling import InMemoryAttemptLimiter
+from guest_orders.use_cases import (
+    list_cancellation_reasons,
+    lookup_order,
+    request_cancellation,
+)
+from guest_orders.wire import (
+    parse_bulk_cancellation,
+    parse_cancellation,
+    parse_lookup,
+    render_cancellation_request,
+    render_lookup,
+    render_reasons,
+)
+
+__all__ = ["GuestOrders"]
+
+
+@attrs.frozen(kw_only=True)
+class GuestOrders:
+    """The three guest operations over a host's storage.
+
+    Args:
+        store: the host's unit of work (for example :class:`InMemoryStore`).
+        clock: where time comes from.
+        policy: the shop's rules.
+        limiter: counts failed ownership checks (see :mod:`guest_orders.throttling`);
+            by default an in-process limiter on ``clock`` with :class:`AttemptLimits`.
+    """
+
+    store: UnitOfWork
+    clock: Clock = attrs.field(factory=SystemClock)
+    policy: Policy = attrs.field(factory=Policy)
+    limiter: AttemptLimiter = attrs.field(
+        default=attrs.Factory(lambda self: InMemoryAttemptLimiter(self.clock), takes_self=True)
+    )
+
+    def lookup(
+        self, payload: Mapping[str, Any], *, form: bool = False, client: str | None = None
+    ) -> list[dict[str, Any]]:
+        """``POST /users/orders/anonymous/``: the one-order list.
+
+        ``form``: the payload came from form fields (strings); ``client``: a key for the
+        caller (the web adapter passes the client address) that failed attempts count
+        against.
+        """
+        query = parse_lookup(payload, policy=self.policy, form=form)
+        snapshot = lookup_order(
+            query,
+            uow=self.store,
+            clock=self.clock,
+            policy=self.policy,
+            limiter=self.limiter,
+            client=client,
+        )
+        return render_lookup(snapshot)
+
+    def request_cancellation(
+        self, payload: Mapping[str, Any], *, form: bool = False, client: str | None = None
+    ) -> dict[str, Any]:
+        """``POST /users/orders/anonymous/cancellation_requests/``: the created request."""
+        command = parse_cancellation(payload, policy=self.policy, form=form)
+        (created,) = self._run(command, client)
+        return render_cancellation_request(created)
+
+    def request_bulk_cancellation(
+        self, payload: Mapping[str, Any], *, form: bool = False, client: str | None = None
+    ) -> list[dict[str, Any]]:
+        """``POST /users/orders/anonymous/bulk_cancellation_requests/``: the created requests."""
+        command = parse_bulk_cancellation(payload, policy=self.policy, form=form)
+        return [render_cancellation_request(request) for request in self._run(command, client)]
+
+    def _run(self, command: CancellationCommand, client: str | None) -> list[CancellationRequest]:
+        return request_cancellation(
+            command,
+            uow=self.store,
+            clock=self.clock,
+            policy=self.policy,
+            limiter=self.limiter,
+            client=client,
+        )
+
+    def cancellation_reasons(self) -> dict[str, Any]:
+        """``GET /users/orders/cancellation_reasons/``: active reasons, paginated shape."""
+        return render_reasons(list_cancellation_reasons(uow=self.store))

@@ -1,0 +1,29 @@
+"""The wire layer: untrusted request mappings in, JSON-ready data out.
+
+``parse_*`` turn a request body (a JSON object or, with ``form=True``, HTML form fields)
+into the domain's command objects, or raise :class:`guest_orders.InvalidRequest` naming
+every problem. ``render_*`` turn domain results into the platform's JSON shapes. Both go
+through the library's one cattrs :data:`converter`.
+"""
+
+from guest_orders.wire.converter import converter
+from guest_orders.wire.requests import parse_bulk_cancellation, parse_cancellation, parse_lookup
+from guest_orders.wire.responses import (
+    render_cancellation_request,
+    render_error,
+    render_lookup,
+    render_order,
+    render_reasons,
+)
+
+__all__ = [
+    "converter",
+    "parse_bulk_cancellation",
+    "parse_cancellation",
+    "parse_lookup",
+    "render_cancellation_request",
+    "render_error",
+    "render_lookup",
+    "render_order",
+    "render_reasons",
+]

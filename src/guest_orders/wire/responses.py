@@ -1,0 +1,133 @@
+"""Domain results -> JSON-ready data in the platform's shapes.
+
+Everything goes through the one converter of :mod:`guest_orders.wire.converter`; its
+generated functions are fetched once, here. Computed fields come from the domain
+(``Order.amount_without_discount``, ``Order.is_cancelled``, ``Order.is_payable``,
+``OrderSnapshot.is_cancellable``/``is_refundable``, the snapshot's per-item eligibility):
+nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from guest_orders.domain import (
+    CancellationReason,
+    CancellationRequest,
+    EasyReturnShippingCompany,
+    ItemEligibility,
+    Order,
+    OrderItem,
+    OrderSnapshot,
+)
+from guest_orders.errors import ErrorDetail, GuestOrderError
+from guest_orders.wire.converter import converter, format_money
+
+__all__ = [
+    "render_cancellation_request",
+    "render_error",
+    "render_lookup",
+    "render_order",
+    "render_reasons",
+]
+
+_Render = Callable[[Any], dict[str, Any]]
+
+_order: _Render = converter.get_unstructure_hook(Order)
+_order_item: _Render = converter.get_unstructure_hook(OrderItem)
+_request: _Render = converter.get_unstructure_hook(CancellationRequest)
+_reason: _Render = converter.get_unstructure_hook(CancellationReason)
+_easy_return_company: _Render = converter.get_unstructure_hook(EasyReturnShippingCompany)
+
+#: An item the snapshot has no eligibility for may be neither cancelled nor refunded.
+_INELIGIBLE = ItemEligibility(can_cancel=False, can_refund=False)
+
+
+def render_cancellation_request(req: CancellationRequest) -> dict[str, Any]:
+    """A cancellation request; its IBAN and holder name are masked."""
+    return _request(req)
+
+
+def render_order(snapshot: OrderSnapshot) -> dict[str, Any]:
+    """One order of the lookup response, with its items."""
+    order = snapshot.order
+    body = _order(order)
+    body["amount_without_discount"] = format_money(order.amount_without_discount)
+    body["is_cancelled"] = order.is_cancelled
+    body["is_cancellable"] = snapshot.is_cancellable
+    body["is_refundable"] = snapshot.is_refundable
+    body["is_payable"] = order.is_payable
+
+    eligibility = snapshot.eligibility
+    active = snapshot.active_requests
+    companies: list[dict[str, Any]] | None = None
+    items = []
+    for item in order.items:
+        rendered = _order_item(item)
+        allowed = eligibility.get(item.pk, _INELIGIBLE)
+        request = active.get(item.pk)
+        rendered["is_cancelled"] = item.is_cancelled
+        rendered["is_cancellable"] = allowed.can_cancel
+        rendered["is_refundable"] = allowed.can_refund
+        rendered["active_cancellation_request"] = None if request is None else _request(request)
+        if allowed.can_refund:
+            if companies is None:
+                companies = [
+                    _easy_return_company(c) for c in snapshot.easy_return_shipping_companies
+                ]
+            rendered["available_easy_return_shipping_companies"] = list(companies)
+        else:
+            rendered["available_easy_return_shipping_companies"] = []
+        items.append(rendered)
+    body["orderitem_set"] = items
+    return body
+
+
+def render_lookup(snapshot: OrderSnapshot) -> list[dict[str, Any]]:
+    """The lookup response: a list holding the one order."""
+    return [render_order(snapshot)]
+
+
+def render_reasons(reasons: Sequence[CancellationReason]) -> dict[str, Any]:
+    """Cancellation reasons in the platform's paginated shape (one page holds them all)."""
+    return {
+        "count": len(reasons),
+        "next": None,
+        "previous": None,
+        "results": [_reason(reason) for reason in reasons],
+    }
+
+
+def render_error(error: GuestOrderError) -> dict[str, Any]:
+    """A Django REST framework style error body.
+
+    The error tree with messages (``{"field": ["message"]}``, one dict per item of a list
+    field, ``{"non_field_errors": [...]}``), plus ``"code"`` (the error's code) and
+    ``"codes"`` (the same tree with codes instead of messages).
+    """
+    tree = error.errors
+    body: dict[str, Any] = _tree(tree, _message)
+    body["code"] = error.code
+    body["codes"] = _tree(tree, _code)
+    return body
+
+
+def _message(detail: ErrorDetail) -> str:
+    return detail.message
+
+
+def _code(detail: ErrorDetail) -> str:
+    return detail.code
+
+
+def _tree(tree: Mapping[str, Any], leaf: Callable[[ErrorDetail], str]) -> dict[str, Any]:
+    return {key: _node(value, leaf) for key, value in tree.items()}
+
+
+def _node(node: Any, leaf: Callable[[ErrorDetail], str]) -> Any:
+    if isinstance(node, ErrorDetail):
+        return leaf(node)
+    if isinstance(node, Mapping):
+        return _tree(node, leaf)
+    return [_node(element, leaf) for element in node]
