@@ -1,0 +1,356 @@
+"""The repositories of one transaction, bound to one connection.
+
+Every method issues a fixed number of statements, whatever the number of items:
+``find_by_number`` one (orders LEFT JOIN order_items), ``active_for_items`` one (requests
+LEFT JOIN their image references), ``add_all`` three or four (SAVEPOINT, one multi-row
+INSERT ... RETURNING of the requests, one INSERT of their image references when there are
+any, RELEASE; SQLAlchemy splits a multi-row INSERT only past 1,000 rows).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from guest_orders.adapters.sqlalchemy import _rows
+from guest_orders.adapters.sqlalchemy._schema import (
+    ACTIVE_STATUSES,
+    ONE_ACTIVE_INDEX,
+    addresses,
+    cancellation_reasons,
+    cancellation_request_images,
+    cancellation_requests,
+    easy_return_shipping_companies,
+    images,
+    order_items,
+    orders,
+)
+from guest_orders.domain import (
+    Address,
+    CancellationReason,
+    CancellationRequest,
+    EasyReturnShippingCompany,
+    ImageRef,
+    ImageUpload,
+    Order,
+)
+from guest_orders.ports import ActiveRequestExists, ImageStore
+
+__all__ = [
+    "IMAGE_URL_PREFIX",
+    "SqlAlchemyAddressRepository",
+    "SqlAlchemyCancellationReasonRepository",
+    "SqlAlchemyCancellationRequestRepository",
+    "SqlAlchemyEasyReturnShippingCompanyRepository",
+    "SqlAlchemyImageStore",
+    "SqlAlchemyOrderRepository",
+    "SqlAlchemyRepositories",
+]
+
+#: How :class:`SqlAlchemyImageStore` addresses the images it keeps.
+IMAGE_URL_PREFIX = "db://images/"
+
+# --- statements, built once (SQLAlchemy caches their compiled form) ---------------------
+
+_FIND_ORDER = (
+    sa.select(
+        orders,
+        *(column.label(f"{_rows.ITEM_PREFIX}{column.name}") for column in order_items.c),
+    )
+    .select_from(orders.outerjoin(order_items, order_items.c.order_id == orders.c.pk))
+    .where(orders.c.number == sa.bindparam("number"))
+    .order_by(order_items.c.position)
+)
+
+_SELECT_REQUESTS = (
+    sa.select(
+        cancellation_requests,
+        cancellation_request_images.c.image.label(_rows.IMAGE),
+        cancellation_request_images.c.description.label(_rows.IMAGE_DESCRIPTION),
+    )
+    .select_from(
+        cancellation_requests.outerjoin(
+            cancellation_request_images,
+            cancellation_request_images.c.cancellation_request_id == cancellation_requests.c.id,
+        )
+    )
+    .order_by(cancellation_requests.c.id, cancellation_request_images.c.position)
+)
+# The status values are rendered inline so PostgreSQL's planner can match the predicate
+# of the partial unique index and use it.
+_ACTIVE_FOR_ITEMS = _SELECT_REQUESTS.where(
+    cancellation_requests.c.order_item_id.in_(sa.bindparam("items", expanding=True)),
+    cancellation_requests.c.status.in_(
+        sa.bindparam("active", list(ACTIVE_STATUSES), expanding=True, literal_execute=True)
+    ),
+)
+_INSERT_REQUESTS = sa.insert(cancellation_requests).returning(
+    cancellation_requests.c.id, cancellation_requests.c.uuid
+)
+_INSERT_REQUEST_IMAGES = sa.insert(cancellation_request_images)
+
+_GET_REASONS = (
+    sa.select(cancellation_reasons)
+    .where(cancellation_reasons.c.pk.in_(sa.bindparam("pks", expanding=True)))
+    .order_by(cancellation_reasons.c.pk)
+)
+_ACTIVE_REASONS = (
+    sa.select(cancellation_reasons)
+    .where(cancellation_reasons.c.is_active.is_(True))
+    .order_by(cancellation_reasons.c.sort_order, cancellation_reasons.c.pk)
+)
+_ACTIVE_COMPANIES = (
+    sa.select(easy_return_shipping_companies)
+    .where(easy_return_shipping_companies.c.is_active.is_(True))
+    .order_by(easy_return_shipping_companies.c.pk)
+)
+_GET_ADDRESS = sa.select(addresses).where(addresses.c.pk == sa.bindparam("pk"))
+_GET_IMAGE = sa.select(images).where(images.c.id == sa.bindparam("id"))
+_DELETE_IMAGE = sa.delete(images).where(images.c.id == sa.bindparam("id"))
+
+
+class SqlAlchemyOrderRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def find_by_number(self, number: str) -> Order | None:
+        """One statement, hit or miss, so a miss costs the same round trip as a hit."""
+        rows = self._connection.execute(_FIND_ORDER, {"number": number}).mappings().all()
+        return _rows.order_from_rows(rows) if rows else None
+
+
+class SqlAlchemyCancellationRequestRepository:
+    """Requests, with the one-active rule enforced by the partial unique index
+    ``uq_cancellation_requests_one_active``."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def active_for_items(self, order_items: Collection[int]) -> Mapping[int, CancellationRequest]:
+        """One statement, also for no items (every lookup path does the same work)."""
+        return self._active(order_items)
+
+    def _active(self, order_items: Collection[int]) -> dict[int, CancellationRequest]:
+        rows = self._connection.execute(_ACTIVE_FOR_ITEMS, {"items": list(order_items)})
+        return {
+            request.order_item: request for request in _rows.requests_from_rows(rows.mappings())
+        }
+
+    def add_all(self, requests: Sequence[CancellationRequest]) -> Sequence[CancellationRequest]:
+        """Store the batch inside a SAVEPOINT: all of it, or none of it and
+        :class:`ActiveRequestExists`, with the enclosing transaction still usable.
+
+        Rows go in sorted by order item, so concurrent batches over the same items take
+        their index locks in the same order and cannot deadlock. A request whose ``id`` is
+        set keeps it (for loading existing data).
+        """
+        if not requests:
+            return []
+        batch_active = _active_items(requests)
+        try:
+            with self._connection.begin_nested():
+                ids = self._insert(requests)
+        except IntegrityError as error:
+            conflicts = self._conflicts(batch_active, error)
+            if conflicts is None:
+                raise
+            # The driver error names values of the batch: do not chain it.
+            raise ActiveRequestExists(conflicts) from None
+        return [attrs.evolve(request, id=ids[request.uuid]) for request in requests]
+
+    def _insert(self, requests: Sequence[CancellationRequest]) -> dict[uuid.UUID, int]:
+        ordered = sorted(requests, key=lambda r: r.order_item)
+        ids: dict[uuid.UUID, int] = {}
+        fresh = [_rows.request_row(r) for r in ordered if r.id is None]
+        if fresh:
+            result = self._connection.execute(_INSERT_REQUESTS, fresh)
+            ids.update((row.uuid, row.id) for row in result)
+        preset = [{**_rows.request_row(r), "id": r.id} for r in ordered if r.id is not None]
+        if preset:
+            self._connection.execute(sa.insert(cancellation_requests), preset)
+            ids.update((r.uuid, r.id) for r in ordered if r.id is not None)
+            self._advance_id_sequence()
+        refs = [
+            row
+            for request in requests
+            for row in _rows.image_rows(ids[request.uuid], request.images)
+        ]
+        if refs:
+            self._connection.execute(_INSERT_REQUEST_IMAGES, refs)
+        return ids
+
+    def _advance_id_sequence(self) -> None:
+        """After explicit ids, move PostgreSQL's identity past them (SQLite needs nothing:
+        its rowid follows the largest id)."""
+        if self._connection.dialect.name == "postgresql":
+            self._connection.execute(
+                sa.text(
+                    "SELECT setval(pg_get_serial_sequence('cancellation_requests', 'id'),"
+                    " (SELECT max(id) FROM cancellation_requests))"
+                )
+            )
+
+    def _conflicts(self, batch_active: Collection[int], error: IntegrityError) -> set[int] | None:
+        """Which items of the batch already have an active request, or ``None`` when the
+        integrity error is about something else (a missing reason, order item...)."""
+        if not batch_active:
+            return None
+        found = set(self._active(batch_active))
+        if found:
+            return found
+        # The conflicting request is not visible to this transaction (a snapshot older
+        # than the writer's commit): the index still says which rule was broken.
+        return set(batch_active) if _violates_one_active(error) else None
+
+
+def _active_items(requests: Sequence[CancellationRequest]) -> list[int]:
+    """The items of the batch's active requests; an item listed twice is a conflict."""
+    seen: set[int] = set()
+    duplicates: set[int] = set()
+    for request in requests:
+        if request.is_active:
+            (duplicates if request.order_item in seen else seen).add(request.order_item)
+    if duplicates:
+        raise ActiveRequestExists(duplicates)
+    return sorted(seen)
+
+
+def _violates_one_active(error: IntegrityError) -> bool:
+    diag = getattr(error.orig, "diag", None)  # psycopg
+    if diag is not None:
+        return getattr(diag, "constraint_name", None) == ONE_ACTIVE_INDEX
+    # sqlite3 says "UNIQUE constraint failed: " and the table.column of the index.
+    return "cancellation_requests.order_item_id" in str(error.orig)
+
+
+class SqlAlchemyCancellationReasonRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def get_many(self, pks: Collection[int]) -> Mapping[int, CancellationReason]:
+        rows = self._connection.execute(_GET_REASONS, {"pks": list(pks)}).mappings()
+        return {row["pk"]: _rows.reason_from_row(row) for row in rows}
+
+    def list_active(self) -> Sequence[CancellationReason]:
+        rows = self._connection.execute(_ACTIVE_REASONS).mappings()
+        return [_rows.reason_from_row(row) for row in rows]
+
+
+class SqlAlchemyEasyReturnShippingCompanyRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def list_active(self) -> Sequence[EasyReturnShippingCompany]:
+        rows = self._connection.execute(_ACTIVE_COMPANIES).mappings()
+        return [_rows.company_from_row(row) for row in rows]
+
+
+class SqlAlchemyAddressRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def get(self, pk: int) -> Address | None:
+        row = self._connection.execute(_GET_ADDRESS, {"pk": pk}).mappings().one_or_none()
+        return _rows.address_from_row(row) if row is not None else None
+
+
+class SqlAlchemyImageStore:
+    """Image bytes in the ``images`` table, addressed ``db://images/<uuid>``.
+
+    ``put`` only queues the image; the queue is written with one INSERT when the
+    transaction commits, so an image whose request is rolled back (or deleted before
+    the commit) costs no statement at all, and a batch costs one INSERT whatever the
+    number of images.
+    """
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+        self._pending: dict[str, ImageUpload] = {}
+
+    def put(self, image: ImageUpload) -> ImageRef:
+        url = f"{IMAGE_URL_PREFIX}{uuid.uuid4()}"
+        self._pending[url] = image
+        return ImageRef(image=url, description=image.description)
+
+    def delete(self, ref: ImageRef) -> None:
+        if self._pending.pop(ref.image, None) is not None:
+            return
+        image_id = _image_id(ref.image)
+        if image_id is not None:
+            self._connection.execute(_DELETE_IMAGE, {"id": image_id})
+
+    def get(self, url: str) -> ImageUpload | None:
+        """The image stored under ``url`` (as this transaction sees it), or ``None``."""
+        if url in self._pending:
+            return self._pending[url]
+        image_id = _image_id(url)
+        if image_id is None:
+            return None
+        row = self._connection.execute(_GET_IMAGE, {"id": image_id}).mappings().one_or_none()
+        if row is None:
+            return None
+        return ImageUpload(
+            content=bytes(row["content"]),
+            media_type=row["media_type"],
+            description=row["description"],
+        )
+
+    def flush(self) -> None:
+        """Write the queued images (one INSERT). :class:`SqlAlchemyStore` calls this just
+        before it commits."""
+        if not self._pending:
+            return
+        rows: list[dict[str, Any]] = [
+            {
+                "id": _image_id(url),
+                "content": image.content,
+                "media_type": image.media_type,
+                "description": image.description,
+            }
+            for url, image in self._pending.items()
+        ]
+        self._connection.execute(sa.insert(images), rows)
+        self._pending.clear()
+
+
+def _image_id(url: str) -> uuid.UUID | None:
+    if not url.startswith(IMAGE_URL_PREFIX):
+        return None
+    try:
+        return uuid.UUID(url.removeprefix(IMAGE_URL_PREFIX))
+    except ValueError:
+        return None
+
+
+@attrs.frozen(kw_only=True)
+class SqlAlchemyRepositories:
+    """The repositories of one transaction (see :meth:`SqlAlchemyStore.transaction`).
+
+    ``connection`` is the transaction's connection, for a host's own statements in the
+    same transaction.
+    """
+
+    connection: sa.Connection
+    orders: SqlAlchemyOrderRepository
+    cancellation_requests: SqlAlchemyCancellationRequestRepository
+    reasons: SqlAlchemyCancellationReasonRepository
+    shipping_companies: SqlAlchemyEasyReturnShippingCompanyRepository
+    addresses: SqlAlchemyAddressRepository
+    images: ImageStore
+
+    @classmethod
+    def bind(cls, connection: sa.Connection, *, images: ImageStore) -> SqlAlchemyRepositories:
+        return cls(
+            connection=connection,
+            orders=SqlAlchemyOrderRepository(connection),
+            cancellation_requests=SqlAlchemyCancellationRequestRepository(connection),
+            reasons=SqlAlchemyCancellationReasonRepository(connection),
+            shipping_companies=SqlAlchemyEasyReturnShippingCompanyRepository(connection),
+            addresses=SqlAlchemyAddressRepository(connection),
+            images=images,
+        )

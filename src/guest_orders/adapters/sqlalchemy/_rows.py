@@ -1,0 +1,344 @@
+"""Domain objects to rows and back. Pure functions: no connection, no statements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+
+from guest_orders.domain import (
+    Address,
+    Bank,
+    CancellationReason,
+    CancellationRequest,
+    Currency,
+    Customer,
+    EasyReturn,
+    EasyReturnShippingCompany,
+    Iban,
+    ImageRef,
+    Order,
+    OrderItem,
+    PickupDate,
+    Product,
+    ShippingCompany,
+)
+
+__all__ = [
+    "ITEM_PREFIX",
+    "address_from_row",
+    "address_row",
+    "company_from_row",
+    "company_row",
+    "image_rows",
+    "item_rows",
+    "order_from_rows",
+    "order_row",
+    "reason_from_row",
+    "reason_row",
+    "request_row",
+    "requests_from_rows",
+]
+
+#: Label prefix of the order-item columns in the joined order query.
+ITEM_PREFIX = "item_"
+#: Labels of the joined columns in the request queries.
+IMAGE = "image"
+IMAGE_DESCRIPTION = "image_description"
+
+
+def order_row(order: Order) -> dict[str, Any]:
+    company = order.shipping_company
+    bank = order.bank
+    return {
+        "pk": order.pk,
+        "number": order.number,
+        "customer_id": order.customer.id,
+        "customer_kind": order.customer.kind,
+        "user_email": order.user_email,
+        "status": order.status,
+        "currency": order.currency.code,
+        "payment_type": order.payment_type,
+        "amount": order.amount,
+        "discount_amount": order.discount_amount,
+        "shipping_amount": order.shipping_amount,
+        "shipping_tax_rate": order.shipping_tax_rate,
+        "refund_amount": order.refund_amount,
+        "discount_refund_amount": order.discount_refund_amount,
+        "shipping_refund_amount": order.shipping_refund_amount,
+        "installment_count": order.installment_count,
+        "installment_interest_amount": order.installment_interest_amount,
+        "order_type": order.order_type,
+        "tracking_url": order.tracking_url,
+        "tracking_number": order.tracking_number,
+        "invoice_number": order.invoice_number,
+        "invoice_date": order.invoice_date,
+        "e_archive_url": order.e_archive_url,
+        "has_gift_box": order.has_gift_box,
+        "gift_box_note": order.gift_box_note,
+        "notes": order.notes,
+        "bin_number": order.bin_number,
+        "shipping_company_value": company.value if company is not None else None,
+        "shipping_company_label": company.label if company is not None else None,
+        "bank_pk": bank.pk if bank is not None else None,
+        "bank_name": bank.name if bank is not None else None,
+        "bank_slug": bank.slug if bank is not None else None,
+        "bank_logo": bank.logo if bank is not None else None,
+        "extra_field": dict(order.extra_field) if order.extra_field is not None else None,
+        "created_date": order.created_date,
+        "modified_date": order.modified_date,
+    }
+
+
+def item_rows(order: Order) -> Iterator[dict[str, Any]]:
+    for position, item in enumerate(order.items):
+        yield {
+            "pk": item.pk,
+            "order_id": order.pk,
+            "position": position,
+            "status": item.status,
+            "quantity": item.quantity,
+            "price": item.price,
+            "product_pk": item.product.pk,
+            "product_name": item.product.name,
+            "product_sku": item.product.sku,
+            "product_image": item.product.image,
+            "delivered_date": item.delivered_date,
+        }
+
+
+def order_from_rows(rows: Sequence[RowMapping]) -> Order:
+    """One order from the rows of ``orders LEFT JOIN order_items`` (one row per item, or
+    one row with NULL item columns for an order without items)."""
+    head = rows[0]
+    items = tuple(_item_from_row(row) for row in rows if row[f"{ITEM_PREFIX}pk"] is not None)
+    return Order(
+        pk=head["pk"],
+        number=head["number"],
+        customer=Customer(id=head["customer_id"], kind=head["customer_kind"]),
+        user_email=head["user_email"],
+        status=head["status"],
+        currency=Currency(code=head["currency"]),
+        payment_type=head["payment_type"],
+        amount=head["amount"],
+        discount_amount=head["discount_amount"],
+        shipping_amount=head["shipping_amount"],
+        shipping_tax_rate=head["shipping_tax_rate"],
+        refund_amount=head["refund_amount"],
+        discount_refund_amount=head["discount_refund_amount"],
+        shipping_refund_amount=head["shipping_refund_amount"],
+        installment_count=head["installment_count"],
+        installment_interest_amount=head["installment_interest_amount"],
+        order_type=head["order_type"],
+        tracking_url=head["tracking_url"],
+        tracking_number=head["tracking_number"],
+        invoice_number=head["invoice_number"],
+        invoice_date=head["invoice_date"],
+        e_archive_url=head["e_archive_url"],
+        has_gift_box=head["has_gift_box"],
+        gift_box_note=head["gift_box_note"],
+        notes=head["notes"],
+        bin_number=head["bin_number"],
+        shipping_company=(
+            ShippingCompany(
+                value=head["shipping_company_value"], label=head["shipping_company_label"]
+            )
+            if head["shipping_company_value"] is not None
+            else None
+        ),
+        bank=(
+            Bank(
+                pk=head["bank_pk"],
+                name=head["bank_name"],
+                slug=head["bank_slug"],
+                logo=head["bank_logo"],
+            )
+            if head["bank_pk"] is not None
+            else None
+        ),
+        extra_field=head["extra_field"],
+        created_date=head["created_date"],
+        modified_date=head["modified_date"],
+        items=items,
+    )
+
+
+def _item_from_row(row: RowMapping) -> OrderItem:
+    p = ITEM_PREFIX
+    return OrderItem(
+        pk=row[f"{p}pk"],
+        status=row[f"{p}status"],
+        quantity=row[f"{p}quantity"],
+        price=row[f"{p}price"],
+        product=Product(
+            pk=row[f"{p}product_pk"],
+            name=row[f"{p}product_name"],
+            sku=row[f"{p}product_sku"],
+            image=row[f"{p}product_image"],
+        ),
+        delivered_date=row[f"{p}delivered_date"],
+    )
+
+
+def reason_row(reason: CancellationReason) -> dict[str, Any]:
+    return {
+        "pk": reason.pk,
+        "uuid": reason.uuid,
+        "subject": reason.subject,
+        "cancellation_type": reason.cancellation_type,
+        "is_active": reason.is_active,
+        "extra_information_needed": reason.extra_information_needed,
+        "sort_order": reason.order,
+        "translations": dict(reason.translations) if reason.translations is not None else None,
+        "created_date": reason.created_date,
+        "modified_date": reason.modified_date,
+    }
+
+
+def reason_from_row(row: RowMapping) -> CancellationReason:
+    return CancellationReason(
+        pk=row["pk"],
+        uuid=row["uuid"],
+        subject=row["subject"],
+        cancellation_type=row["cancellation_type"],
+        is_active=row["is_active"],
+        extra_information_needed=row["extra_information_needed"],
+        order=row["sort_order"],
+        translations=row["translations"],
+        created_date=row["created_date"],
+        modified_date=row["modified_date"],
+    )
+
+
+def company_row(company: EasyReturnShippingCompany) -> dict[str, Any]:
+    return {
+        "pk": company.pk,
+        "shipping_company_value": company.shipping_company.value,
+        "shipping_company_label": company.shipping_company.label,
+        "is_active": company.is_active,
+    }
+
+
+def company_from_row(row: RowMapping) -> EasyReturnShippingCompany:
+    return EasyReturnShippingCompany(
+        pk=row["pk"],
+        shipping_company=ShippingCompany(
+            value=row["shipping_company_value"], label=row["shipping_company_label"]
+        ),
+        is_active=row["is_active"],
+    )
+
+
+def address_row(address: Address) -> dict[str, Any]:
+    return {"pk": address.pk, "customer_id": address.customer_id}
+
+
+def address_from_row(row: RowMapping) -> Address:
+    return Address(pk=row["pk"], customer_id=row["customer_id"])
+
+
+def request_row(request: CancellationRequest) -> dict[str, Any]:
+    """The ``cancellation_requests`` row, without ``id`` (see :func:`image_rows` for the
+    images)."""
+    easy_return = request.easy_return
+    company = easy_return.shipping_company if easy_return is not None else None
+    pickup = request.pickup_date
+    return {
+        "uuid": request.uuid,
+        "order_id": request.order,
+        "order_item_id": request.order_item,
+        "reason_id": request.reason,
+        "cancellation_type": request.cancellation_type,
+        "status": request.status,
+        "description": request.description,
+        "quantity": request.quantity,
+        "iban": request.iban.compact if request.iban is not None else None,
+        "holder_name": request.holder_name,
+        "easy_return_code": easy_return.code if easy_return is not None else None,
+        "easy_return_shipping_company_id": company.pk if company is not None else None,
+        "easy_return_shipping_company_value": (
+            company.shipping_company.value if company is not None else None
+        ),
+        "easy_return_shipping_company_label": (
+            company.shipping_company.label if company is not None else None
+        ),
+        "easy_return_shipping_company_is_active": (
+            company.is_active if company is not None else None
+        ),
+        "pickup_address_id": request.pickup_address,
+        "pickup_date": pickup.date if pickup is not None else None,
+        "pickup_start": pickup.start if pickup is not None else None,
+        "pickup_end": pickup.end if pickup is not None else None,
+        "fully_refund_as_loyalty_money": request.fully_refund_as_loyalty_money,
+        "created_date": request.created_date,
+        "modified_date": request.modified_date,
+    }
+
+
+def image_rows(request_id: int, refs: Iterable[ImageRef]) -> Iterator[dict[str, Any]]:
+    for position, ref in enumerate(refs):
+        yield {
+            "cancellation_request_id": request_id,
+            "position": position,
+            "image": ref.image,
+            "description": ref.description,
+        }
+
+
+def requests_from_rows(rows: Iterable[RowMapping]) -> Iterator[CancellationRequest]:
+    """Requests from rows of ``cancellation_requests LEFT JOIN cancellation_request_images``
+    ordered by request id then image position (one row per image, at least one per
+    request)."""
+    current: RowMapping | None = None
+    refs: list[ImageRef] = []
+    for row in rows:
+        if current is not None and row["id"] != current["id"]:
+            yield _request_from_row(current, refs)
+            refs = []
+        current = row
+        if row[IMAGE] is not None:
+            refs.append(ImageRef(image=row[IMAGE], description=row[IMAGE_DESCRIPTION]))
+    if current is not None:
+        yield _request_from_row(current, refs)
+
+
+def _request_from_row(row: RowMapping, refs: Sequence[ImageRef]) -> CancellationRequest:
+    easy_return = None
+    if row["easy_return_code"] is not None:
+        easy_return = EasyReturn(
+            code=row["easy_return_code"],
+            shipping_company=EasyReturnShippingCompany(
+                pk=row["easy_return_shipping_company_id"],
+                shipping_company=ShippingCompany(
+                    value=row["easy_return_shipping_company_value"],
+                    label=row["easy_return_shipping_company_label"],
+                ),
+                is_active=row["easy_return_shipping_company_is_active"],
+            ),
+        )
+    pickup = None
+    if row["pickup_date"] is not None:
+        pickup = PickupDate(
+            date=row["pickup_date"], start=row["pickup_start"], end=row["pickup_end"]
+        )
+    return CancellationRequest(
+        id=row["id"],
+        uuid=row["uuid"],
+        order=row["order_id"],
+        order_item=row["order_item_id"],
+        reason=row["reason_id"],
+        cancellation_type=row["cancellation_type"],
+        status=row["status"],
+        description=row["description"],
+        quantity=row["quantity"],
+        iban=Iban(row["iban"]) if row["iban"] is not None else None,
+        holder_name=row["holder_name"],
+        easy_return=easy_return,
+        pickup_address=row["pickup_address_id"],
+        pickup_date=pickup,
+        images=tuple(refs),
+        fully_refund_as_loyalty_money=row["fully_refund_as_loyalty_money"],
+        created_date=row["created_date"],
+        modified_date=row["modified_date"],
+    )

@@ -1,0 +1,626 @@
+"""The repositories on SQLite and PostgreSQL: what goes in comes out equal, field by
+field, and ``add_all`` stores a whole batch or nothing, one active request per item."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import pytest
+import sqlalchemy as sa
+
+from guest_orders.adapters.sqlalchemy import (
+    ONE_ACTIVE_INDEX,
+    ExactDecimal,
+    SqlAlchemyImageStore,
+    SqlAlchemyStore,
+    UtcDateTime,
+    cancellation_request_images,
+    cancellation_requests,
+    images,
+)
+from guest_orders.domain import (
+    Address,
+    Bank,
+    CancellationReason,
+    CancellationRequest,
+    CancellationRequestStatus,
+    CancellationType,
+    Currency,
+    Customer,
+    CustomerKind,
+    EasyReturn,
+    EasyReturnShippingCompany,
+    Iban,
+    ImageRef,
+    ImageUpload,
+    Order,
+    OrderItem,
+    OrderStatus,
+    OrderType,
+    PaymentType,
+    PickupDate,
+    Product,
+    ShippingCompany,
+)
+from guest_orders.ports import ActiveRequestExists
+
+NOW = datetime(2024, 6, 15, 12, 0, tzinfo=UTC)
+ISTANBUL = timezone(timedelta(hours=3))
+GUEST_EMAIL = "Guest.Buyer@example.com"
+CUSTOMER_ID = 7001
+CANCEL_REASON = 1
+REFUND_REASON = 2
+COMPANY = 10
+ADDRESS = 20
+IBAN = "TR330006100519786457841326"
+PNG = ImageUpload(content=b"\x89PNG\r\n\x1a\n\x00fake", media_type="image/png", description="box")
+EMPTY = {"cancellation_requests": 0, "cancellation_request_images": 0, "images": 0}
+
+
+# --- builders ---------------------------------------------------------------------------
+
+
+def full_item(pk: int, *, position: int = 0) -> OrderItem:
+    """An item with every optional field set."""
+    return OrderItem(
+        pk=pk,
+        status=OrderStatus.APPROVED,
+        quantity=3,
+        price=Decimal("1.10") + position,
+        product=Product(
+            pk=5000 + pk, name=f"Ürün {pk} — çay", sku=f"SKU-{pk}", image="https://cdn/p.png"
+        ),
+        delivered_date=datetime(2024, 6, 1, 9, 30, 15, 123456, tzinfo=ISTANBUL),
+    )
+
+
+def full_order(
+    pk: int = 1, *, number: str = "2745403029312170", item_pks: Sequence[int] = (101, 102)
+) -> Order:
+    """An order with every optional field set, non-default values throughout."""
+    return Order(
+        pk=pk,
+        number=number,
+        customer=Customer(id=CUSTOMER_ID, kind=CustomerKind.GUEST),
+        user_email=GUEST_EMAIL,
+        status=OrderStatus.APPROVED,
+        currency=Currency(code="TRY"),
+        payment_type=PaymentType.PAY_ON_DELIVERY,
+        amount=Decimal("12345678901234.5678"),
+        discount_amount=Decimal("1.10"),
+        shipping_amount=Decimal("29.990"),
+        shipping_tax_rate=Decimal("0.18"),
+        refund_amount=Decimal("0.0001"),
+        discount_refund_amount=Decimal(2),
+        shipping_refund_amount=Decimal("0.00"),
+        installment_count=6,
+        installment_interest_amount=Decimal("12.3400"),
+        order_type=OrderType.REPLACEMENT,
+        tracking_url="https://track.example/1",
+        tracking_number="TRK-1",
+        invoice_number="INV-1",
+        invoice_date=datetime(
+            2024, 6, 2, 23, 59, 59, 999999, tzinfo=timezone(-timedelta(hours=5, minutes=30))
+        ),
+        e_archive_url="https://e-archive.example/1",
+        has_gift_box=False,
+        gift_box_note="Mutlu yıllar!",
+        notes="Kapıya bırakın",
+        bin_number="45454545",
+        shipping_company=ShippingCompany(value="yurtici", label="Yurtiçi Kargo"),
+        bank=Bank(pk=3, name="Akbank", slug="akbank", logo="https://cdn/akbank.png"),
+        extra_field={"rewards": [1, 2.5, None, True], "nested": {"ş": "ğ", "n": {"deep": []}}},
+        created_date=datetime(2024, 6, 1, 8, 0, tzinfo=ISTANBUL),
+        modified_date=NOW,
+        items=[full_item(item_pk, position=index) for index, item_pk in enumerate(item_pks)],
+    )
+
+
+def minimal_order(pk: int = 2, *, number: str = "ORD-2024-001234") -> Order:
+    """An order with every optional field left at its default (and no items)."""
+    return Order(
+        pk=pk,
+        number=number,
+        customer=Customer(id=CUSTOMER_ID + 1, kind=CustomerKind.REGISTERED),
+        user_email="someone@example.com",
+        status=OrderStatus.WAITING,
+        currency=Currency(code="EUR"),
+        payment_type=PaymentType.CREDIT_CARD,
+        amount=Decimal(0),
+        created_date=NOW,
+        modified_date=NOW,
+        items=[],
+    )
+
+
+def reasons() -> list[CancellationReason]:
+    return [
+        CancellationReason(
+            pk=CANCEL_REASON,
+            subject="Changed my mind",
+            cancellation_type=CancellationType.CANCEL,
+            order=2,
+            translations={"tr": "Fikrimi değiştirdim", "de": "Meinung geändert"},
+            uuid=uuid.UUID("6f1c1e0e-0000-4000-8000-000000000001"),
+            created_date=datetime(2023, 1, 1, tzinfo=ISTANBUL),
+            modified_date=NOW,
+        ),
+        CancellationReason(
+            pk=REFUND_REASON,
+            subject="Damaged",
+            cancellation_type=CancellationType.REFUND,
+            extra_information_needed=True,
+            order=1,
+            uuid=uuid.UUID("6f1c1e0e-0000-4000-8000-000000000002"),
+        ),
+        CancellationReason(
+            pk=3,
+            subject="Retired",
+            cancellation_type=CancellationType.CANCEL,
+            is_active=False,
+            order=0,
+            uuid=uuid.UUID("6f1c1e0e-0000-4000-8000-000000000003"),
+        ),
+    ]
+
+
+def companies() -> list[EasyReturnShippingCompany]:
+    return [
+        EasyReturnShippingCompany(
+            pk=COMPANY, shipping_company=ShippingCompany(value="yurtici", label="Yurtiçi Kargo")
+        ),
+        EasyReturnShippingCompany(
+            pk=11,
+            shipping_company=ShippingCompany(value="aras", label="Aras Kargo"),
+            is_active=False,
+        ),
+        EasyReturnShippingCompany(
+            pk=9, shipping_company=ShippingCompany(value="mng", label="MNG Kargo")
+        ),
+    ]
+
+
+def addresses() -> list[Address]:
+    return [Address(pk=ADDRESS, customer_id=CUSTOMER_ID), Address(pk=21, customer_id=1)]
+
+
+def full_request(order: Order, order_item: int, **overrides: Any) -> CancellationRequest:
+    """A stored-looking request with every optional field set."""
+    fields: dict[str, Any] = {
+        "uuid": uuid.uuid4(),
+        "order": order.pk,
+        "order_item": order_item,
+        "reason": REFUND_REASON,
+        "cancellation_type": CancellationType.REFUND,
+        "status": CancellationRequestStatus.APPROVED,
+        "description": "Kutusu ezik geldi",
+        "quantity": 2,
+        "iban": Iban(IBAN),
+        "holder_name": "Ayşe Yılmaz",
+        "easy_return": EasyReturn(code="ABCD234567", shipping_company=companies()[0]),
+        "pickup_address": ADDRESS,
+        "pickup_date": PickupDate(date=date(2024, 6, 20), start=time(9, 0), end=time(12, 30)),
+        "images": [
+            ImageRef(image="https://img.example/1.png", description="front"),
+            ImageRef(image="https://img.example/2.png"),
+            ImageRef(image="db://images/elsewhere", description="third"),
+        ],
+        "fully_refund_as_loyalty_money": True,
+        "created_date": datetime(2024, 6, 14, 10, 0, 0, 1, tzinfo=ISTANBUL),
+        "modified_date": NOW,
+    }
+    fields.update(overrides)
+    return CancellationRequest(**fields)
+
+
+def minimal_request(order: Order, order_item: int, **overrides: Any) -> CancellationRequest:
+    fields: dict[str, Any] = {
+        "uuid": uuid.uuid4(),
+        "order": order.pk,
+        "order_item": order_item,
+        "reason": CANCEL_REASON,
+        "cancellation_type": CancellationType.CANCEL,
+        "created_date": NOW,
+        "modified_date": NOW,
+    }
+    fields.update(overrides)
+    return CancellationRequest(**fields)
+
+
+def seed(store: SqlAlchemyStore, *orders: Order) -> None:
+    store.load(
+        orders=orders, reasons=reasons(), shipping_companies=companies(), addresses=addresses()
+    )
+
+
+def count_rows(engine: sa.Engine, table: sa.Table) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
+
+
+def count_request_rows(engine: sa.Engine) -> dict[str, int]:
+    return {
+        table.name: count_rows(engine, table)
+        for table in (cancellation_requests, cancellation_request_images, images)
+    }
+
+
+# --- round trips ------------------------------------------------------------------------
+
+
+def test_orders_round_trip_with_every_field(store: SqlAlchemyStore) -> None:
+    full = full_order(item_pks=(103, 101, 102))  # items keep their order, not pk order
+    minimal = minimal_order()
+    store.load(orders=[full, minimal])
+
+    with store.transaction() as repos:
+        assert repos.orders.find_by_number(full.number) == full
+        assert repos.orders.find_by_number(minimal.number) == minimal
+        assert repos.orders.find_by_number("no such order") is None
+
+
+def test_loaded_values_have_the_domain_types(store: SqlAlchemyStore) -> None:
+    order = full_order()
+    store.load(orders=[order])
+
+    with store.transaction() as repos:
+        loaded = repos.orders.find_by_number(order.number)
+
+    assert loaded is not None
+    assert type(loaded.amount) is Decimal
+    assert loaded.status is OrderStatus.APPROVED
+    assert loaded.created_date.utcoffset() == timedelta(0)  # normalized to UTC...
+    assert loaded.created_date == order.created_date  # ...the same instant
+    assert loaded.extra_field == order.extra_field
+
+
+def test_reasons_companies_and_addresses_round_trip(store: SqlAlchemyStore) -> None:
+    store.load(reasons=reasons(), shipping_companies=companies(), addresses=addresses())
+    by_pk = {reason.pk: reason for reason in reasons()}
+
+    with store.transaction() as repos:
+        assert repos.reasons.get_many([1, 2, 3, 99]) == by_pk
+        assert repos.reasons.get_many([]) == {}
+        # Active only, by ``order`` then pk.
+        assert list(repos.reasons.list_active()) == [by_pk[2], by_pk[1]]
+        # Active only, by pk.
+        assert list(repos.shipping_companies.list_active()) == [
+            companies()[2],
+            companies()[0],
+        ]
+        assert repos.addresses.get(20) == addresses()[0]
+        assert repos.addresses.get(99) is None
+
+
+def test_cancellation_requests_round_trip_with_every_field(store: SqlAlchemyStore) -> None:
+    order = full_order(item_pks=(101, 102, 103))
+    seed(store, order)
+    full = full_request(order, 101)
+    minimal = minimal_request(order, 102)
+
+    with store.transaction() as repos:
+        stored = repos.cancellation_requests.add_all([full, minimal])
+
+    assert [request.id for request in stored] == [1, 2]
+    assert stored == [attrs.evolve(full, id=1), attrs.evolve(minimal, id=2)]
+    with store.transaction() as repos:
+        assert repos.cancellation_requests.active_for_items([101, 102, 103]) == {
+            101: stored[0],
+            102: stored[1],
+        }
+
+
+def test_inactive_requests_are_stored_but_not_active(store: SqlAlchemyStore) -> None:
+    order = full_order(item_pks=(101,))
+    seed(store, order)
+    old = [
+        minimal_request(order, 101, status=status)
+        for status in (CancellationRequestStatus.REJECTED, CancellationRequestStatus.COMPLETED)
+        for _ in range(2)
+    ]
+
+    with store.transaction() as repos:
+        repos.cancellation_requests.add_all(old)
+        assert repos.cancellation_requests.active_for_items([101]) == {}
+        (active,) = repos.cancellation_requests.add_all([minimal_request(order, 101)])
+        assert repos.cancellation_requests.active_for_items([101]) == {101: active}
+
+
+def test_load_keeps_given_request_ids_and_later_ids_follow(store: SqlAlchemyStore) -> None:
+    order = full_order(item_pks=(101, 102, 103))
+    seed(store, order)
+    kept = store.load(cancellation_requests=[full_request(order, 101, id=41)])
+
+    with store.transaction() as repos:
+        (fresh,) = repos.cancellation_requests.add_all([minimal_request(order, 102)])
+        assert repos.cancellation_requests.active_for_items([101]) == {101: kept[0]}
+
+    assert kept[0].id == 41
+    assert fresh.id is not None
+    assert fresh.id > 41
+
+
+DECIMALS = [
+    "12345678901234.5678",
+    "1.10",
+    "1.1",
+    "0",
+    "0.00",
+    "0.0001",
+    "99999999999999999999999999999.999999999999",
+    "1E-12",
+]
+
+
+@pytest.mark.parametrize("text", DECIMALS)
+def test_money_keeps_value_and_scale(store: SqlAlchemyStore, text: str) -> None:
+    amount = Decimal(text)
+    item = OrderItem(
+        pk=1,
+        status=OrderStatus.APPROVED,
+        quantity=1,
+        price=amount,
+        product=Product(pk=1, name="p", sku="s"),
+    )
+    # copy_negate, not unary minus: minus rounds to the context's 28 digits.
+    negated = amount.copy_negate()
+    order = attrs.evolve(minimal_order(), amount=amount, shipping_tax_rate=negated, items=[item])
+    store.load(orders=[order])
+
+    with store.transaction() as repos:
+        loaded = repos.orders.find_by_number(order.number)
+
+    assert loaded is not None
+    assert loaded.shipping_tax_rate is not None
+    for got, expected in (
+        (loaded.amount, amount),
+        (loaded.items[0].price, amount),
+        (loaded.shipping_tax_rate, negated),
+    ):
+        assert got == expected
+        assert got.as_tuple().exponent == expected.as_tuple().exponent, (got, expected)
+    assert loaded == order
+
+
+def test_money_with_a_positive_exponent_keeps_its_value(
+    engine: sa.Engine, store: SqlAlchemyStore
+) -> None:
+    """PostgreSQL's NUMERIC has no negative scale: ``1E+2`` reads back as ``100`` (equal).
+    SQLite keeps the exact text."""
+    order = attrs.evolve(minimal_order(), amount=Decimal("1E+2"))
+    store.load(orders=[order])
+
+    with store.transaction() as repos:
+        loaded = repos.orders.find_by_number(order.number)
+
+    assert loaded is not None
+    assert loaded.amount == Decimal(100)
+    expected = "100" if engine.dialect.name == "postgresql" else "1E+2"
+    assert str(loaded.amount) == expected
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2024, 1, 1, tzinfo=UTC),
+        datetime(2024, 3, 31, 2, 30, 0, 1, tzinfo=timezone(timedelta(hours=14))),
+        datetime(
+            1999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(-timedelta(hours=9, minutes=30))
+        ),
+        datetime(2038, 1, 19, 3, 14, 8, tzinfo=timezone(timedelta(hours=3))),
+    ],
+)
+def test_datetimes_keep_their_instant(store: SqlAlchemyStore, moment: datetime) -> None:
+    order = attrs.evolve(minimal_order(), created_date=moment, invoice_date=moment)
+    store.load(orders=[order])
+
+    with store.transaction() as repos:
+        loaded = repos.orders.find_by_number(order.number)
+
+    assert loaded is not None
+    assert loaded.created_date == moment
+    assert loaded.invoice_date == moment
+    assert loaded.created_date.tzinfo is UTC
+
+
+def test_customer_kind_and_nullable_fields(store: SqlAlchemyStore) -> None:
+    order = attrs.evolve(
+        minimal_order(),
+        has_gift_box=True,
+        extra_field={},
+        customer=attrs.evolve(minimal_order().customer, id=CUSTOMER_ID),
+    )
+    store.load(orders=[order])
+
+    with store.transaction() as repos:
+        assert repos.orders.find_by_number(order.number) == order
+
+
+def test_images_round_trip_through_the_database(store: SqlAlchemyStore) -> None:
+    upload = ImageUpload(content=bytes(range(256)) * 10, media_type="image/webp")
+    with store.transaction() as repos:
+        ref = repos.images.put(upload)
+        assert ref.image.startswith("db://images/")
+        assert isinstance(repos.images, SqlAlchemyImageStore)
+        assert repos.images.get(ref.image) == upload  # visible before the commit too
+        described = repos.images.put(PNG)
+        assert described.description == PNG.description
+
+    with store.transaction() as repos:
+        assert isinstance(repos.images, SqlAlchemyImageStore)
+        assert repos.images.get(ref.image) == upload
+        assert repos.images.get(described.image) == PNG
+        repos.images.delete(ref)
+        assert repos.images.get(ref.image) is None
+        assert repos.images.get("https://elsewhere/x.png") is None
+        assert repos.images.get("db://images/not-a-uuid") is None
+
+
+def test_images_of_a_rolled_back_transaction_are_not_stored(store: SqlAlchemyStore) -> None:
+    class Abort(Exception):
+        pass
+
+    refs: list[ImageRef] = []
+
+    def put_then_fail() -> None:
+        with store.transaction() as repos:
+            refs.append(repos.images.put(PNG))
+            raise Abort
+
+    with pytest.raises(Abort):
+        put_then_fail()
+
+    (ref,) = refs
+    with store.transaction() as repos:
+        assert isinstance(repos.images, SqlAlchemyImageStore)
+        assert repos.images.get(ref.image) is None
+
+
+def test_column_types_refuse_what_they_cannot_keep(engine: sa.Engine) -> None:
+    table = sa.Table(
+        "type_probe",
+        sa.MetaData(),
+        sa.Column("money", ExactDecimal()),
+        sa.Column("moment", UtcDateTime()),
+    )
+    table.create(engine)
+    with engine.begin() as connection:
+        for bad in (
+            {"money": 1.5},
+            {"money": Decimal("NaN")},
+            {"moment": NOW.replace(tzinfo=None)},
+        ):
+            with pytest.raises(sa.exc.StatementError) as caught:
+                connection.execute(sa.insert(table), bad)
+            assert isinstance(caught.value.orig, TypeError)
+        connection.execute(sa.insert(table), {"money": None, "moment": None})
+        assert connection.execute(sa.select(table)).one() == (None, None)
+
+
+# --- add_all: all or nothing, one active request per item --------------------------------
+
+
+def test_a_batch_touching_an_item_with_an_active_request_stores_nothing(
+    engine: sa.Engine, store: SqlAlchemyStore
+) -> None:
+    order = full_order(item_pks=(101, 102, 103))
+    seed(store, order)
+    store.load(cancellation_requests=[minimal_request(order, 102)])
+
+    with pytest.raises(ActiveRequestExists) as caught, store.transaction() as repos:
+        repos.cancellation_requests.add_all(
+            [minimal_request(order, 101), minimal_request(order, 102), full_request(order, 103)]
+        )
+
+    assert caught.value.order_items == {102}
+    assert caught.value.code == "cancellation_request_100_1"
+    assert count_request_rows(engine) == {**EMPTY, "cancellation_requests": 1}
+
+
+def test_an_item_twice_in_one_batch_is_refused(engine: sa.Engine, store: SqlAlchemyStore) -> None:
+    order = full_order(item_pks=(101, 102))
+    seed(store, order)
+
+    with pytest.raises(ActiveRequestExists) as caught, store.transaction() as repos:
+        repos.cancellation_requests.add_all(
+            [minimal_request(order, 101), minimal_request(order, 102), full_request(order, 101)]
+        )
+
+    assert caught.value.order_items == {101}
+    assert count_request_rows(engine) == EMPTY
+
+
+def test_a_refused_batch_leaves_the_transaction_usable(
+    engine: sa.Engine, store: SqlAlchemyStore
+) -> None:
+    """The batch runs in a SAVEPOINT: its failure undoes the batch, not the transaction."""
+    order = full_order(item_pks=(101, 102, 103))
+    seed(store, order)
+    store.load(cancellation_requests=[minimal_request(order, 101)])
+
+    with store.transaction() as repos:
+        with pytest.raises(ActiveRequestExists):
+            repos.cancellation_requests.add_all(
+                [full_request(order, 102), minimal_request(order, 101)]
+            )
+        (stored,) = repos.cancellation_requests.add_all([minimal_request(order, 103)])
+
+    with store.transaction() as repos:
+        active = repos.cancellation_requests.active_for_items([101, 102, 103])
+    assert sorted(active) == [101, 103]
+    assert active[103] == stored
+    assert count_request_rows(engine)["cancellation_request_images"] == 0
+
+
+def test_the_database_itself_refuses_a_second_active_request(
+    engine: sa.Engine, store: SqlAlchemyStore
+) -> None:
+    """Whoever writes to the table, even around the repository: the partial unique index."""
+    order = full_order(item_pks=(101,))
+    seed(store, order)
+    store.load(cancellation_requests=[minimal_request(order, 101)])
+    row = {
+        "uuid": minimal_request(order, 101).uuid,
+        "order_id": order.pk,
+        "order_item_id": 101,
+        "reason_id": 1,
+        "cancellation_type": CancellationType.CANCEL,
+        "fully_refund_as_loyalty_money": False,
+        "created_date": order.created_date,
+        "modified_date": order.created_date,
+    }
+
+    with pytest.raises(sa.exc.IntegrityError) as caught, engine.begin() as connection:
+        connection.execute(
+            sa.insert(cancellation_requests), {**row, "status": CancellationRequestStatus.APPROVED}
+        )
+    assert ONE_ACTIVE_INDEX in str(caught.value) or "order_item_id" in str(caught.value)
+
+    with engine.begin() as connection:  # an inactive one is fine
+        connection.execute(
+            sa.insert(cancellation_requests), {**row, "status": CancellationRequestStatus.REJECTED}
+        )
+
+
+def test_other_integrity_errors_are_not_disguised(store: SqlAlchemyStore) -> None:
+    """A missing reason or an item of another order is a bug of the caller, not a
+    conflict: the driver's IntegrityError comes through (parameters hidden)."""
+    order = full_order(item_pks=(101,))
+    other = full_order(2, number="other", item_pks=(201,))
+    seed(store, order, other)
+
+    for bad in (minimal_request(order, 101, reason=999), minimal_request(order, 201)):
+        with pytest.raises(sa.exc.IntegrityError) as caught, store.transaction() as repos:
+            repos.cancellation_requests.add_all([bad])
+        assert "parameters hidden" in str(caught.value)
+
+
+def test_an_empty_batch_stores_nothing(store: SqlAlchemyStore) -> None:
+    with store.transaction() as repos:
+        assert list(repos.cancellation_requests.add_all([])) == []
+
+
+def test_a_transaction_that_raises_is_rolled_back(
+    engine: sa.Engine, store: SqlAlchemyStore
+) -> None:
+    order = full_order(item_pks=(101,))
+    seed(store, order)
+
+    class Boom(Exception):
+        pass
+
+    def write_then_fail() -> None:
+        with store.transaction() as repos:
+            repos.cancellation_requests.add_all([full_request(order, 101)])
+            repos.images.put(PNG)
+            raise Boom
+
+    with pytest.raises(Boom):
+        write_then_fail()
+
+    assert count_request_rows(engine) == EMPTY
