@@ -34,3 +34,27 @@ pytest: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+
+# `make bench`: the benchmark suite (docs/performance.md). Informational: it prints every
+# figure with its target and MET/MISSED, and fails only when a benchmark cannot run.
+# BENCH_ARGS passes options on, e.g. `make bench BENCH_ARGS="--only 1,2 --quick"`.
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e . --group dev --group bench
+	touch $@
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+# The demo server: web and SQLAlchemy extras only, installed once (again when
+# pyproject.toml changes). `make demo DEMO_ARGS="--port 9000"` passes options on.
+DEMO_STAMP := $(VENV)/.demo-installed
+
+.PHONY: demo
+demo: $(DEMO_STAMP)
+	$(BIN)/guest-orders serve $(DEMO_ARGS)
+
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[web,sqlalchemy]'
+	touch $@

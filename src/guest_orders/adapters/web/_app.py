@@ -1,0 +1,257 @@
+"""The Starlette application: HTTP body in, one service call, JSON out.
+
+No business rule lives here. A request is routed, its body read (within a size limit)
+into a JSON value or form fields, handed to :class:`guest_orders.service.GuestOrders` in
+a worker thread (storage is synchronous), and the result or the error rendered.
+"""
+
+from __future__ import annotations
+
+import inspect
+import ipaddress
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from guest_orders.adapters.web import _json
+from guest_orders.adapters.web._body import read_payload
+from guest_orders.adapters.web.errors import (
+    BadRequest,
+    MethodNotAllowed,
+    NotFound,
+    ServerError,
+)
+from guest_orders.adapters.web.openapi import build_openapi, openapi_bytes
+from guest_orders.errors import GuestOrderError, TooManyAttempts
+from guest_orders.service import GuestOrders
+from guest_orders.wire import render_error
+
+__all__ = [
+    "BULK_CANCELLATION_PATH",
+    "CANCELLATION_PATH",
+    "DEFAULT_MAX_BODY_BYTES",
+    "LOOKUP_PATH",
+    "OPENAPI_PATH",
+    "REASONS_PATH",
+    "client_address",
+    "create_app",
+    "openapi_document",
+]
+
+#: Large enough for a bulk request with a few photos as data URLs (base64 adds a third);
+#: raise it when the policy's image limits call for more.
+DEFAULT_MAX_BODY_BYTES: Final = 8 * 1024 * 1024
+
+LOOKUP_PATH: Final = "/users/orders/anonymous/"
+CANCELLATION_PATH: Final = "/users/orders/anonymous/cancellation_requests/"
+BULK_CANCELLATION_PATH: Final = "/users/orders/anonymous/bulk_cancellation_requests/"
+REASONS_PATH: Final = "/users/orders/cancellation_reasons/"
+OPENAPI_PATH: Final = "/openapi.json"
+
+#: A form cannot carry the list of items of a bulk request: the field is left out, so a
+#: form bulk body gets the service's ordinary ``required`` error for it.
+_NOT_IN_FORMS: Final = {BULK_CANCELLATION_PATH: ("cancel_order_items",)}
+
+_JSON_MEDIA_TYPE: Final = "application/json"
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _accepts(method: Callable[..., Any], name: str) -> bool:
+    """Whether ``method`` takes the keyword argument ``name``."""
+    parameters = inspect.signature(method).parameters
+    parameter = parameters.get(name)
+    if parameter is not None:
+        return parameter.kind in (
+            inspect.Parameter.KEYWORD_ONLY,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        )
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
+def _json_response(
+    body: Any, status_code: int, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(
+        _json.dumps(body), status_code=status_code, headers=headers, media_type=_JSON_MEDIA_TYPE
+    )
+
+
+def error_response(error: GuestOrderError, headers: Mapping[str, str] | None = None) -> Response:
+    """``error`` in the Django REST framework shape, with its HTTP status."""
+    all_headers = dict(headers or {})
+    if isinstance(error, TooManyAttempts):
+        all_headers["Retry-After"] = str(error.retry_after)
+    return _json_response(render_error(error), error.http_status, all_headers)
+
+
+def client_address(request: Request, *, trust_forwarded_for: bool) -> str | None:
+    """The address attempts are counted against.
+
+    With ``trust_forwarded_for`` the app sits behind one reverse proxy that appends the
+    address it saw to ``X-Forwarded-For``: the last entry is used (the earlier ones are
+    whatever the client wrote). Without it, or when that entry is not an IP address, the
+    peer address of the connection.
+    """
+    if trust_forwarded_for:
+        forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+        last = forwarded.rpartition(",")[2].strip()
+        if last:
+            try:
+                return str(ipaddress.ip_address(last))
+            except ValueError:
+                pass
+    return request.client.host if request.client is not None else None
+
+
+class _Endpoints:
+    """The endpoint functions over one service, with the app's settings."""
+
+    def __init__(self, service: GuestOrders, *, limit: int, trust_forwarded_for: bool) -> None:
+        self._service = service
+        self._limit = limit
+        self._trust_forwarded_for = trust_forwarded_for
+
+    def _client(self, request: Request) -> str | None:
+        return client_address(request, trust_forwarded_for=self._trust_forwarded_for)
+
+    def post(self, call: Callable[..., Any], path: str, status_code: int) -> Endpoint:
+        """A POST endpoint: body -> ``call(payload, form=...)`` -> ``status_code`` + JSON.
+
+        ``client`` and, for creations (201), ``idempotency_key`` are passed when ``call``
+        takes them: checked once, here.
+        """
+        passes_client = _accepts(call, "client")
+        passes_key = status_code == 201 and _accepts(call, "idempotency_key")
+        dropped = _NOT_IN_FORMS.get(path, ())
+
+        async def endpoint(request: Request) -> Response:
+            payload, form = await read_payload(request, limit=self._limit)
+            if form:
+                for field in dropped:
+                    payload.pop(field, None)
+            kwargs: dict[str, Any] = {"form": form}
+            if passes_client:
+                kwargs["client"] = self._client(request)
+            if passes_key:
+                kwargs["idempotency_key"] = request.headers.get("idempotency-key")
+            result = await run_in_threadpool(call, payload, **kwargs)
+            return _json_response(result, status_code)
+
+        return endpoint
+
+    def reasons(self) -> Endpoint:
+        call = self._service.cancellation_reasons
+        passes_client = _accepts(call, "client")
+
+        async def endpoint(request: Request) -> Response:
+            kwargs: dict[str, Any] = {"client": self._client(request)} if passes_client else {}
+            return _json_response(await run_in_threadpool(call, **kwargs), 200)
+
+        return endpoint
+
+
+def openapi_document(
+    service: GuestOrders, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+) -> bytes:
+    """The OpenAPI document an app over ``service`` serves at ``/openapi.json``."""
+    return openapi_bytes(
+        build_openapi(
+            policy=service.policy,
+            max_body_bytes=max_body_bytes,
+            idempotency_key=_accepts(service.request_cancellation, "idempotency_key")
+            or _accepts(service.request_bulk_cancellation, "idempotency_key"),
+        )
+    )
+
+
+def _openapi_endpoint(service: GuestOrders, max_body_bytes: int) -> Endpoint:
+    document = openapi_document(service, max_body_bytes=max_body_bytes)
+
+    async def endpoint(_request: Request) -> Response:
+        return Response(document, media_type=_JSON_MEDIA_TYPE)
+
+    return endpoint
+
+
+def create_app(
+    service: GuestOrders,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    trust_forwarded_for: bool = False,
+) -> Starlette:
+    """The guest order endpoints over ``service``, as an ASGI application.
+
+    Args:
+        service: what every endpoint calls.
+        max_body_bytes: largest request body accepted (413 ``request_too_large`` beyond);
+            8 MiB by default.
+        trust_forwarded_for: take the client address from the last ``X-Forwarded-For``
+            entry (only behind a reverse proxy that sets it).
+
+    Routes (each also without its trailing slash, served directly, never redirected):
+    ``POST /users/orders/anonymous/``, ``POST …/cancellation_requests/``,
+    ``POST …/bulk_cancellation_requests/``, ``GET /users/orders/cancellation_reasons/``
+    and ``GET /openapi.json``.
+    """
+    if type(max_body_bytes) is not int or max_body_bytes < 1:
+        raise ValueError("max_body_bytes must be a positive int")
+    endpoints = _Endpoints(service, limit=max_body_bytes, trust_forwarded_for=trust_forwarded_for)
+    served: list[tuple[str, Endpoint, list[str]]] = [
+        (LOOKUP_PATH, endpoints.post(service.lookup, LOOKUP_PATH, 200), ["POST"]),
+        (
+            CANCELLATION_PATH,
+            endpoints.post(service.request_cancellation, CANCELLATION_PATH, 201),
+            ["POST"],
+        ),
+        (
+            BULK_CANCELLATION_PATH,
+            endpoints.post(service.request_bulk_cancellation, BULK_CANCELLATION_PATH, 201),
+            ["POST"],
+        ),
+        (REASONS_PATH, endpoints.reasons(), ["GET"]),
+    ]
+    routes = [Route(OPENAPI_PATH, _openapi_endpoint(service, max_body_bytes), methods=["GET"])]
+    for path, endpoint, methods in served:
+        routes.append(Route(path, endpoint, methods=methods))
+        routes.append(Route(path.rstrip("/"), endpoint, methods=methods))
+
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            GuestOrderError: _guest_order_error,
+            HTTPException: _http_exception,
+            Exception: _server_error,
+        },
+    )
+    # Both spellings of every path are routes of their own; anything else is a 404.
+    app.router.redirect_slashes = False
+    return app
+
+
+async def _guest_order_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GuestOrderError)
+    return error_response(exc)
+
+
+async def _http_exception(_request: Request, exc: Exception) -> Response:
+    """Starlette's routing errors (404, 405) in the library's error shape."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return error_response(NotFound())
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        methods = sorted(m.strip() for m in allowed.split(",") if m.strip())
+        return error_response(MethodNotAllowed(), {"Allow": ", ".join(methods)})
+    return error_response(BadRequest())
+
+
+async def _server_error(_request: Request, _exc: Exception) -> Response:
+    """Anything unexpected: a generic body; the traceback goes to the server log only."""
+    return error_response(ServerError())

@@ -1,0 +1,162 @@
+"""Reading a request body: content type, size limit, then JSON or form fields.
+
+Nothing here knows the endpoints' fields: a body becomes a JSON value (``form=False``) or
+a mapping of form fields (``form=True``) and goes to the service as is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+from urllib.parse import parse_qsl
+
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Message
+
+from guest_orders.adapters.web.errors import (
+    FileUploadRefused,
+    MalformedBody,
+    MalformedForm,
+    MalformedJson,
+    RequestTooLarge,
+    UnsupportedMediaType,
+)
+
+__all__ = ["JSON", "MULTIPART", "URLENCODED", "read_payload"]
+
+JSON: Final = "application/json"
+URLENCODED: Final = "application/x-www-form-urlencoded"
+MULTIPART: Final = "multipart/form-data"
+
+#: Most fields one form body may have; a real one has a handful.
+MAX_FORM_FIELDS: Final = 1000
+
+_UTF8: Final = frozenset({"utf-8", "utf8"})
+_PARAM: Final = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)')
+
+
+def _media_type(header: str) -> tuple[str, dict[str, str]]:
+    """``"application/json; charset=UTF-8"`` -> ``("application/json", {"charset": "UTF-8"})``."""
+    media_type, _, rest = header.partition(";")
+    params: dict[str, str] = {}
+    for match in _PARAM.finditer(";" + rest):
+        value = match[2]
+        if value.startswith('"'):
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        params[match[1].lower()] = value
+    return media_type.strip().lower(), params
+
+
+async def read_payload(request: Request, *, limit: int) -> tuple[Any, bool]:
+    """The body as ``(payload, form)``.
+
+    Raises :class:`UnsupportedMediaType` (before reading anything), :class:`RequestTooLarge`
+    (from ``Content-Length`` up front, else as soon as the stream passes ``limit``), or a
+    :class:`MalformedBody`.
+    """
+    media_type, params = _media_type(request.headers.get("content-type", ""))
+    charset = params.get("charset")
+    if media_type == MULTIPART:
+        body = await _read_body(request, limit)
+        return await _multipart(request, body, limit), True
+    if media_type not in (JSON, URLENCODED) or (
+        charset is not None and charset.lower() not in _UTF8
+    ):
+        raise UnsupportedMediaType
+    body = await _read_body(request, limit)
+    if media_type == JSON:
+        return _json(body), False
+    return _urlencoded(body), True
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isascii() or not declared.isdigit():
+            raise MalformedBody
+        if int(declared) > limit:
+            raise RequestTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise RequestTooLarge
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # Nobody is left to answer; this ends the request without a server error.
+        raise MalformedBody from None
+    return b"".join(chunks)
+
+
+def _reject_constant(_name: str) -> Any:
+    raise ValueError("NaN and Infinity are not JSON")
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
+        raise MalformedJson from None
+
+
+def _fields(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """Form pairs -> a mapping; a repeated field holds the list of its values."""
+    fields: dict[str, str | list[str]] = {}
+    for name, value in pairs:
+        previous = fields.get(name)
+        if previous is None:
+            fields[name] = value
+        elif isinstance(previous, list):
+            previous.append(value)
+        else:
+            fields[name] = [previous, value]
+    return fields
+
+
+def _urlencoded(body: bytes) -> dict[str, str | list[str]]:
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8"),
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FORM_FIELDS,
+        )
+    except ValueError:  # bad UTF-8 (raw or %-encoded), too many fields
+        raise MalformedForm from None
+    return _fields(pairs)
+
+
+async def _multipart(request: Request, body: bytes, limit: int) -> Mapping[str, Any]:
+    """Text fields of a multipart body. File parts are refused: no endpoint takes files
+    (images travel as data URLs in a JSON body)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(request.scope, replay).form(
+            max_files=MAX_FORM_FIELDS, max_fields=MAX_FORM_FIELDS, max_part_size=limit
+        )
+    # Starlette reports bad multipart bodies as MultiPartException or HTTPException(400);
+    # python-multipart's own errors are ValueErrors, a bad charset a LookupError.
+    except (MultiPartException, HTTPException, ValueError, LookupError, KeyError):
+        raise MalformedForm from None
+    try:
+        pairs = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+        if len(pairs) != len(form.multi_items()):
+            raise FileUploadRefused
+    finally:
+        await form.close()
+    return _fields(pairs)

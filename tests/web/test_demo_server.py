@@ -1,0 +1,305 @@
+"""The demo server as users run it: a separate process on a free loopback port, talked to
+over HTTP, stopped with Ctrl-C (SIGINT). Also the command's other paths, in process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import attrs
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from guest_orders import cli
+from guest_orders.adapters.sqlalchemy import make_engine
+from guest_orders.demo import load_data, sample_data, sample_data_text
+from web._web_support import (
+    CANCELLABLE,
+    REASONS,
+    REFUNDABLE,
+    REGISTERED,
+    REPO_ROOT,
+)
+
+pytestmark = pytest.mark.skipif(
+    sys.platform == "win32", reason="stops the server with SIGINT (POSIX signals)"
+)
+
+READY_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+BANNER_END = "Stop with Ctrl-C."
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@attrs.frozen
+class Server:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    stdout: Path
+    stderr: Path
+
+    def output(self) -> str:
+        return self.stdout.read_text(encoding="utf-8")
+
+    def errors(self) -> str:
+        return self.stderr.read_text(encoding="utf-8")
+
+    def interrupt(self) -> int:
+        """Ctrl-C, and the exit status once it has stopped."""
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=STOP_TIMEOUT)
+
+
+def _wait_until_ready(server: Server) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(f"the server exited with {server.process.returncode}:\n{server.errors()}")
+        if BANNER_END in server.output():
+            try:
+                if httpx.get(server.base_url + REASONS, timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+        time.sleep(0.1)
+    pytest.fail(f"the server did not answer within {READY_TIMEOUT} s:\n{server.errors()}")
+
+
+@contextmanager
+def running_server(tmp_path: Path, *args: str) -> Iterator[Server]:
+    port = free_port()
+    stdout = tmp_path / "stdout.txt"
+    stderr = tmp_path / "stderr.txt"
+    database = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    command = [sys.executable, "-m", "guest_orders.cli", "serve", "--port", str(port)]
+    command += ["--database", database, *args]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=tmp_path, env=env)  # noqa: S603
+    server = Server(process, f"http://127.0.0.1:{port}", stdout, stderr)
+    try:
+        _wait_until_ready(server)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT)
+
+
+def test_the_server_serves_every_endpoint_and_stops_cleanly(tmp_path: Path) -> None:
+    with running_server(tmp_path) as server, httpx.Client(base_url=server.base_url) as http:
+        lookup = http.post("/users/orders/anonymous/", json=CANCELLABLE)
+        assert lookup.status_code == 200
+        assert lookup.json()[0]["number"] == CANCELLABLE["number"]
+
+        storefront = http.post("/users/orders/anonymous", data=CANCELLABLE)
+        assert storefront.status_code == 200
+        assert storefront.json() == lookup.json()
+
+        cancel = http.post(
+            "/users/orders/anonymous/cancellation_requests",
+            json={**CANCELLABLE, "order_item": 1002, "reason": 2, "cancellation_type": "cancel"},
+        )
+        assert cancel.status_code == 201, cancel.text
+        assert cancel.json()["order_item"] == 1002
+
+        bulk = http.post(
+            "/users/orders/anonymous/bulk_cancellation_requests/",
+            json={
+                **REFUNDABLE,
+                "cancel_order_items": [
+                    {
+                        "order_item": 2001,
+                        "reason": 4,
+                        "cancellation_type": "refund",
+                        "shipping_company": 2,
+                    }
+                ],
+            },
+        )
+        assert bulk.status_code == 201, bulk.text
+        assert bulk.json()[0]["easy_return"]["shipping_company"]["pk"] == 2
+
+        after = http.post("/users/orders/anonymous/", json=REFUNDABLE).json()[0]
+        assert after["orderitem_set"][0]["active_cancellation_request"]["id"]
+
+        reasons = http.get(REASONS)
+        assert reasons.status_code == 200
+        assert reasons.json()["count"] == 5
+
+        unknown = http.post("/users/orders/anonymous/", json={**CANCELLABLE, "number": "1"})
+        registered = http.post("/users/orders/anonymous/", json=REGISTERED)
+        assert unknown.status_code == registered.status_code
+        assert unknown.content == registered.content
+
+        too_large = http.post(
+            "/users/orders/anonymous/",
+            content=b"x" * (9 * 1024 * 1024),
+            headers={"Content-Type": "application/json"},
+        )
+        assert too_large.status_code == 413
+
+        assert http.get("/nope").json()["code"] == "not_found"
+        assert http.get("/openapi.json").content == (REPO_ROOT / "docs/openapi.json").read_bytes()
+
+        assert server.interrupt() == 0
+    errors = server.errors()
+    assert "Traceback" not in errors
+    assert "Finished server process" in errors
+
+
+def test_sigterm_stops_it_cleanly_too(tmp_path: Path) -> None:
+    with running_server(tmp_path) as server:
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=STOP_TIMEOUT) == 0
+    assert "Traceback" not in server.errors()
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_the_printed_curl_commands_work(tmp_path: Path) -> None:
+    curl = shutil.which("curl")
+    assert curl is not None
+    with running_server(tmp_path) as server:
+        commands = [line for line in server.output().splitlines() if line.startswith("curl ")]
+        assert len(commands) == 5
+        for command in commands:
+            argv = shlex.split(command)
+            assert argv[0] == "curl"
+            result = subprocess.run(  # noqa: S603
+                [curl, *argv[1:], "-w", "\n%{http_code}"],
+                capture_output=True,
+                check=False,
+                timeout=30,
+            )
+            assert result.returncode == 0, result.stderr
+            body, _, status = result.stdout.decode().rpartition("\n")
+            assert status.startswith("2"), f"{command}\n-> {status} {body}"
+            json.loads(body)
+        assert server.interrupt() == 0
+
+
+def test_a_bad_data_file_loads_nothing_and_exits_2(tmp_path: Path) -> None:
+    document = json.loads(sample_data_text())
+    document["orders"][2]["items"][0]["price"] = 12.5
+    data_file = tmp_path / "shop.json"
+    data_file.write_text(json.dumps(document), encoding="utf-8")
+    database = tmp_path / "demo.sqlite3"
+    result = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "guest_orders.cli",
+            "serve",
+            "--port",
+            str(free_port()),
+            "--database",
+            f"sqlite:///{database}",
+            "--data",
+            str(data_file),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert f"{data_file}: orders[2].items[0].price: " in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not database.exists()
+
+
+def test_a_data_file_is_served(tmp_path: Path) -> None:
+    document = json.loads(sample_data_text())
+    document["orders"] = [document["orders"][1]]
+    document["orders"][0]["number"] = "ORD-2025-000001"
+    document["cancellation_requests"] = []
+    data_file = tmp_path / "shop.json"
+    data_file.write_text(json.dumps(document), encoding="utf-8")
+    with running_server(tmp_path, "--data", str(data_file)) as server:
+        assert "ORD-2025-000001" in server.output()
+        response = httpx.post(
+            server.base_url + "/users/orders/anonymous",
+            data={"number": "ORD-2025-000001", "email": REFUNDABLE["email"]},
+        )
+        assert response.status_code == 200
+        assert server.interrupt() == 0
+
+
+# --- in process -----------------------------------------------------------------------------
+
+
+def test_loading_twice_into_the_same_database_does_not_fail(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    try:
+        assert cli._seed(engine, sample_data()) == "loaded"
+        assert cli._seed(engine, sample_data()).startswith("already in the database")
+        with engine.connect() as connection:
+            count = connection.execute(sa.text("select count(*) from orders")).scalar_one()
+        assert count == 5
+        document = json.loads(sample_data_text())
+        document["orders"].append({**document["orders"][0], "pk": 99, "number": "NEW-1"})
+        document["orders"][-1]["items"] = []
+        with pytest.raises(cli.CommandError, match="holds 5 of the 6 orders"):
+            cli._seed(engine, load_data(document))
+    finally:
+        engine.dispose()
+
+
+def test_the_default_database_is_recreated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / cli.DEMO_DATABASE_FILE).write_text("stale")
+    (tmp_path / (cli.DEMO_DATABASE_FILE + "-wal")).write_text("stale")
+    assert cli._database_url(None) == f"sqlite:///{cli.DEMO_DATABASE_FILE}"
+    assert not (tmp_path / cli.DEMO_DATABASE_FILE).exists()
+    assert not (tmp_path / (cli.DEMO_DATABASE_FILE + "-wal")).exists()
+    assert cli._database_url("sqlite:///keep.sqlite3") == "sqlite:///keep.sqlite3"
+
+
+def test_a_bad_database_url_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["serve", "--database", "no-such-scheme://x"]) == 2
+    assert "cannot use the database" in capsys.readouterr().err
+
+
+def test_the_openapi_command_writes_the_committed_document(tmp_path: Path) -> None:
+    output = tmp_path / "openapi.json"
+    assert cli.main(["openapi", "--output", str(output)]) == 0
+    assert output.read_bytes() == (REPO_ROOT / "docs/openapi.json").read_bytes()
+
+
+def test_the_sample_data_command_prints_a_loadable_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["sample-data"]) == 0
+    assert len(load_data(json.loads(capsys.readouterr().out)).orders) == 5
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8000"),
+        ("0.0.0.0", "http://127.0.0.1:8000"),  # noqa: S104
+        ("::", "http://[::1]:8000"),
+        ("::1", "http://[::1]:8000"),
+        ("localhost", "http://localhost:8000"),
+    ],
+)
+def test_printed_urls_are_reachable_locally(host: str, url: str) -> None:
+    assert cli._public_base_url(host, 8000) == url
