@@ -91,6 +91,11 @@ def format_datetime(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()[:-6] + "Z"
 
 
+def _format_optional_datetime(value: datetime | None) -> str | None:
+    # The most frequent optional: one call instead of a closure around format_datetime.
+    return None if value is None else value.astimezone(UTC).isoformat()[:-6] + "Z"
+
+
 def _format_decimal(value: Decimal) -> str:
     # Plain notation: the str() of ordinary values, never "1E+1".
     return format(value, "f")
@@ -161,7 +166,7 @@ def _build() -> cattrs.Converter:
         conv.register_unstructure_hook(identity_type, identity)
     conv.register_unstructure_hook(Decimal, format_money)
     conv.register_unstructure_hook(datetime, format_datetime)
-    conv.register_unstructure_hook(datetime | None, _optional(format_datetime))
+    conv.register_unstructure_hook(datetime | None, _format_optional_datetime)
     conv.register_unstructure_hook(date, date.isoformat)
     conv.register_unstructure_hook(uuid.UUID, str)
     conv.register_unstructure_hook(Mapping[str, Any] | None, _plain_mapping)
@@ -202,11 +207,7 @@ def _build() -> cattrs.Converter:
             unstruct_hook=lambda images: [image_ref(image) for image in images],
         ),
     )
-    register(
-        CancellationReason,
-        pk=override(rename="id"),
-        translations=override(unstruct_hook=_plain_mapping),
-    )
+    register(CancellationReason, pk=override(rename="id"))
     # Order and OrderItem: their own fields only; what depends on the snapshot (eligibility,
     # active requests, carriers) and the computed properties are added by responses.py.
     register(OrderItem, delivered_date=override(omit=True))

@@ -610,6 +610,18 @@ def parse_lookup(
 ) -> LookupQuery:
     """``{"number", "email"}`` -> :class:`LookupQuery`, or :class:`InvalidRequest`."""
     body = _body(data, policy, form=form)
+    if not form:
+        # The common case, without per-field bookkeeping (this is the hot path; the email's
+        # validation dominates it). Each value is still validated once.
+        try:
+            number = _number(data.get("number", _MISSING), body)
+        except _Fail:
+            pass  # read both below, to report both
+        else:
+            try:
+                return LookupQuery(number=number, email=_email(data.get("email", _MISSING), body))
+            except _Fail as failure:
+                raise InvalidRequest({"email": failure.node}) from None
     number = body.field("number", _number)
     email = body.field("email", _email)
     if body.errors:

@@ -61,7 +61,7 @@ def render_order(snapshot: OrderSnapshot) -> dict[str, Any]:
 
     eligibility = snapshot.eligibility
     active = snapshot.active_requests
-    companies: list[dict[str, Any]] | None = None
+    companies = snapshot.easy_return_shipping_companies
     items = []
     for item in order.items:
         rendered = _order_item(item)
@@ -71,14 +71,9 @@ def render_order(snapshot: OrderSnapshot) -> dict[str, Any]:
         rendered["is_cancellable"] = allowed.can_cancel
         rendered["is_refundable"] = allowed.can_refund
         rendered["active_cancellation_request"] = None if request is None else _request(request)
-        if allowed.can_refund:
-            if companies is None:
-                companies = [
-                    _easy_return_company(c) for c in snapshot.easy_return_shipping_companies
-                ]
-            rendered["available_easy_return_shipping_companies"] = list(companies)
-        else:
-            rendered["available_easy_return_shipping_companies"] = []
+        rendered["available_easy_return_shipping_companies"] = (
+            [_easy_return_company(company) for company in companies] if allowed.can_refund else []
+        )
         items.append(rendered)
     body["orderitem_set"] = items
     return body
