@@ -298,3 +298,9 @@ def test_order_is_frozen() -> None:
     with pytest.raises(AttributeError):
         built.amount = Decimal(1)  # type: ignore[misc]
     assert isinstance(built, Order)
+
+
+def test_amount_without_discount_is_exact_beyond_the_default_context() -> None:
+    # 40 significant digits: the default 28-digit context would round this sum.
+    built = order(amount=Decimal("1" * 38 + ".01"), discount_amount=Decimal("0.0000001"))
+    assert built.amount_without_discount == Decimal("1" * 38 + ".0100001")

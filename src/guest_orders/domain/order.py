@@ -7,6 +7,7 @@ What depends on the shop's rules (can this item be cancelled?) lives in
 
 from __future__ import annotations
 
+import decimal
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -162,8 +163,8 @@ class Order:
 
     @property
     def amount_without_discount(self) -> Decimal:
-        """The amount before discounts."""
-        return self.amount + self.discount_amount
+        """The amount before discounts, added exactly (whatever the ambient context)."""
+        return _EXACT.add(self.amount, self.discount_amount)
 
     @property
     def is_cancelled(self) -> bool:
@@ -186,5 +187,8 @@ class Order:
         # The email is personal data: never in a repr.
         return f"Order(pk={self.pk!r}, number={self.number!r}, items={len(self.items)})"
 
+
+# Addition of finite decimals needs no rounding at this precision.
+_EXACT = decimal.Context(prec=decimal.MAX_PREC)
 
 _PAYMENT_PENDING = frozenset({OrderStatus.PAYMENT_WAITING, OrderStatus.WAITING_FOR_PAYMENT})
