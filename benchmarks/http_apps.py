@@ -1,0 +1,66 @@
+"""The two ASGI apps the HTTP benchmark serves, as uvicorn factories.
+
+- ``demo_app``: what ``guest-orders serve`` serves — the library's Starlette app over
+  ``GuestOrders(store=SqlAlchemyStore(...))`` on a SQLite database seeded with the built-in
+  sample data (the default policy, clock and in-process attempt limiter).
+- ``bare_app``: one Starlette endpoint on the same path that returns a precomputed body
+  (the demo's own lookup response) without reading the request.
+
+The parent process prepares both: ``GUEST_ORDERS_BENCH_HTTP_DB`` names the seeded SQLite
+file, ``GUEST_ORDERS_BENCH_HTTP_BODY`` the file holding the precomputed body.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from guest_orders.adapters.sqlalchemy import SqlAlchemyStore, create_schema, make_engine
+from guest_orders.adapters.web import LOOKUP_PATH, create_app
+from guest_orders.demo import sample_data
+from guest_orders.domain import CustomerKind
+from guest_orders.service import GuestOrders
+
+DB_VARIABLE = "GUEST_ORDERS_BENCH_HTTP_DB"
+BODY_VARIABLE = "GUEST_ORDERS_BENCH_HTTP_BODY"
+
+
+def demo_service(database: Path) -> GuestOrders:
+    return GuestOrders(store=SqlAlchemyStore(make_engine(f"sqlite:///{database}")))
+
+
+def seed_demo(database: Path) -> dict[str, str]:
+    """A fresh demo database; returns the lookup payload of its first guest order."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    data = sample_data()
+    engine = make_engine(f"sqlite:///{database}")
+    create_schema(engine)
+    SqlAlchemyStore(engine).load(
+        orders=data.orders,
+        reasons=data.reasons,
+        shipping_companies=data.shipping_companies,
+        addresses=data.addresses,
+        cancellation_requests=data.cancellation_requests,
+    )
+    engine.dispose()
+    order = next(o for o in data.orders if o.customer.kind is CustomerKind.GUEST)
+    return {"number": order.number, "email": order.user_email}
+
+
+def demo_app() -> Starlette:
+    return create_app(demo_service(Path(os.environ[DB_VARIABLE])))
+
+
+def bare_app() -> Starlette:
+    body = Path(os.environ[BODY_VARIABLE]).read_bytes()
+
+    async def lookup(_request: Request) -> Response:
+        return Response(body, media_type="application/json")
+
+    return Starlette(routes=[Route(LOOKUP_PATH, lookup, methods=["POST"])])
