@@ -22,6 +22,7 @@ from guest_orders.adapters.memory import (
     InMemoryCancellationReasonRepository,
     InMemoryCancellationRequestRepository,
     InMemoryEasyReturnShippingCompanyRepository,
+    InMemoryIdempotencyRepository,
     InMemoryImageStore,
     InMemoryOrderRepository,
     InMemoryStore,
@@ -40,6 +41,7 @@ from guest_orders.domain import (
     CustomerKind,
     EasyReturnShippingCompany,
     Iban,
+    IdempotencyRecord,
     ImageRef,
     ImageUpload,
     LookupQuery,
@@ -437,6 +439,10 @@ class RecordingRepositories:
     def images(self) -> _RecordingImages:
         return _RecordingImages(self._inner.images, self.log)
 
+    @property
+    def idempotency(self) -> _RecordingIdempotency:
+        return _RecordingIdempotency(self._inner.idempotency, self.log)
+
 
 @attrs.frozen
 class _RecordingOrders:
@@ -460,6 +466,24 @@ class _RecordingRequests:
     def add_all(self, requests: Sequence[CancellationRequest]) -> Sequence[CancellationRequest]:
         self.log.append("cancellation_requests.add_all")
         return self.inner.add_all(requests)
+
+    def get_many(self, ids: Sequence[int]) -> Sequence[CancellationRequest]:
+        self.log.append("cancellation_requests.get_many")
+        return self.inner.get_many(ids)
+
+
+@attrs.frozen
+class _RecordingIdempotency:
+    inner: InMemoryIdempotencyRepository
+    log: list[str]
+
+    def get(self, order: int, key: str) -> IdempotencyRecord | None:
+        self.log.append("idempotency.get")
+        return self.inner.get(order, key)
+
+    def add(self, record: IdempotencyRecord) -> None:
+        self.log.append("idempotency.add")
+        self.inner.add(record)
 
 
 @attrs.frozen
@@ -552,6 +576,9 @@ class _HookedRequests:
         self._before_write()
         return self._inner.add_all(requests)
 
+    def get_many(self, ids: Sequence[int]) -> Sequence[CancellationRequest]:
+        return self._inner.get_many(ids)
+
 
 class BeforeWriteUnitOfWork:
     """An :class:`InMemoryStore` that runs ``before_write`` just before every ``add_all``."""
@@ -572,6 +599,7 @@ class BeforeWriteUnitOfWork:
                 shipping_companies=repos.shipping_companies,
                 addresses=repos.addresses,
                 images=repos.images,
+                idempotency=repos.idempotency,
             )
 
 
@@ -583,6 +611,7 @@ class _HookedRepositories:
     shipping_companies: InMemoryEasyReturnShippingCompanyRepository
     addresses: InMemoryAddressRepository
     images: InMemoryImageStore
+    idempotency: InMemoryIdempotencyRepository
 
 
 def barrier_before_write(store: InMemoryStore, parties: int) -> BeforeWriteUnitOfWork:

@@ -16,12 +16,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
 
 try:
+    import sqlalchemy as sa
     import uvicorn
     from sqlalchemy.exc import SQLAlchemyError
 
-    import sqlalchemy as sa
     from guest_orders.adapters.sqlalchemy import SqlAlchemyStore, create_schema, make_engine
     from guest_orders.adapters.web import create_app, openapi_document
 except ImportError as error:  # pragma: no cover - depends on the installed extras
@@ -41,7 +42,7 @@ from guest_orders.demo import (
     sample_data_text,
 )
 from guest_orders.policy import Policy
-from guest_orders.ports import UnitOfWork
+from guest_orders.ports import AttemptLimiter, UnitOfWork
 from guest_orders.service import GuestOrders
 
 if TYPE_CHECKING:
@@ -92,8 +93,14 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="a JSON data file to load (format: docs/demo-data.md); default: the built-in sample",
     )
-    # Options of the attempt limiter (a shared store such as Redis) go here; they are
-    # applied in _build_service.
+    serve.add_argument(
+        "--redis",
+        metavar="URL",
+        help=(
+            "count failed ownership attempts in Redis (redis://host:6379/0), shared by every "
+            "server process using it; needs the redis extra (default: in this process)"
+        ),
+    )
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document the server serves")
     openapi.add_argument("--output", metavar="FILE", type=Path, help="write it to FILE instead")
@@ -119,10 +126,53 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _build_service(store: UnitOfWork, args: argparse.Namespace | None = None) -> GuestOrders:
-    """The service the server runs: the store with the default policy, clock and
-    (in-process) attempt limiter. ``args`` carries the serve options for it."""
-    del args  # no option shapes the service yet
-    return GuestOrders(store=store)
+    """The service the server runs: the store with the default policy and clock, and an
+    attempt limiter: in process, or in Redis with ``--redis``."""
+    redis_url: str | None = getattr(args, "redis", None)
+    if redis_url is None:
+        return GuestOrders(store=store)
+    return GuestOrders(store=store, limiter=_redis_limiter(redis_url))
+
+
+def _redis_limiter(url: str) -> AttemptLimiter:
+    """A :class:`RedisAttemptLimiter` on ``url``, checked to answer now rather than at the
+    first request."""
+    try:
+        from guest_orders.adapters.redis import RedisAttemptLimiter  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - depends on the installed extras
+        raise CommandError(
+            "--redis needs the redis extra: pip install 'guest_orders[redis]'"
+        ) from None
+    try:
+        limiter = RedisAttemptLimiter(url)
+        limiter.retry_after(["guest-orders-cli:startup-check"])
+    except Exception as error:  # noqa: BLE001  # bad URL, no server: one line for the user
+        location = _redis_location(url)
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        first_line = first_line.replace(url, location)  # some errors quote the whole URL
+        password = _redis_password(url)
+        if password:
+            first_line = first_line.replace(password, "***")
+        raise CommandError(f"cannot use Redis at {location}: {first_line}") from None
+    return limiter
+
+
+def _redis_password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+def _redis_location(url: str) -> str:
+    """``redis://user:secret@host:6379/0`` -> ``host:6379`` (never the password)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "the given URL"
+    host = parts.hostname or "localhost"
+    return f"{host}:{port}" if port is not None else host
 
 
 def _openapi(output: Path | None) -> int:
@@ -199,13 +249,21 @@ def _public_base_url(host: str, port: int) -> str:
 
 
 def _banner(
-    base_url: str, *, database: str, source: str, seeded: str, data: DemoData, policy: Policy
+    base_url: str,
+    *,
+    database: str,
+    source: str,
+    seeded: str,
+    data: DemoData,
+    policy: Policy,
+    limiter: str,
 ) -> str:
     now = datetime.now(UTC)
     lines = [
         f"guest_orders demo server on {base_url}",
         f"  database: {database}",
         f"  data: {source} ({seeded})",
+        f"  failed attempts counted: {limiter}",
         f"  OpenAPI document: {base_url}/openapi.json",
         "",
         "Orders (number, email, what a guest may do):",
@@ -244,6 +302,11 @@ def _serve(args: argparse.Namespace) -> int:
         app = create_app(service)
         shown_database = url if args.database is not None else f"{url} (recreated on start)"
         source = str(args.data) if args.data is not None else "built-in sample"
+        limiter = (
+            f"in Redis at {_redis_location(args.redis)} (shared)"
+            if args.redis is not None
+            else "in this process"
+        )
 
         def ready(port: int) -> None:
             base_url = _public_base_url(args.host, port)
@@ -254,6 +317,7 @@ def _serve(args: argparse.Namespace) -> int:
                 seeded=seeded,
                 data=data,
                 policy=service.policy,
+                limiter=limiter,
             )
             sys.stdout.write(text + "\n")
             sys.stdout.flush()

@@ -20,11 +20,12 @@ from guest_orders.domain import (
     CancellationReason,
     CancellationRequest,
     EasyReturnShippingCompany,
+    IdempotencyRecord,
     ImageRef,
     ImageUpload,
     Order,
 )
-from guest_orders.errors import GuestOrderError
+from guest_orders.errors import GuestOrderError, IdempotencyKeyReused
 
 __all__ = [
     "ActiveRequestExists",
@@ -34,6 +35,8 @@ __all__ = [
     "CancellationRequestRepository",
     "Clock",
     "EasyReturnShippingCompanyRepository",
+    "IdempotencyKeyExists",
+    "IdempotencyRepository",
     "ImageStore",
     "OrderRepository",
     "Repositories",
@@ -51,6 +54,18 @@ class ActiveRequestExists(GuestOrderError):
     def __init__(self, order_items: Collection[int]) -> None:
         super().__init__()
         self.order_items = frozenset(order_items)
+
+
+class IdempotencyKeyExists(IdempotencyKeyReused):
+    """Raised by :meth:`IdempotencyRepository.add` when the order already has a record
+    with this key (a concurrent request with the same key won). Nothing is stored.
+
+    The use case rolls its transaction back and answers :class:`IdempotencyKeyReused`.
+    """
+
+    def __init__(self, order: int) -> None:
+        super().__init__()
+        self.order = order
 
 
 class OrderRepository(Protocol):
@@ -73,6 +88,11 @@ class CancellationRequestRepository(Protocol):
         """
         ...
 
+    def get_many(self, ids: Sequence[int]) -> Sequence[CancellationRequest]:
+        """The requests with these ids that exist, in the order of ``ids`` (replaying an
+        idempotent retry)."""
+        ...
+
 
 class CancellationReasonRepository(Protocol):
     def get_many(self, pks: Collection[int]) -> Mapping[int, CancellationReason]:
@@ -87,6 +107,24 @@ class CancellationReasonRepository(Protocol):
 class EasyReturnShippingCompanyRepository(Protocol):
     def list_active(self) -> Sequence[EasyReturnShippingCompany]:
         """The easy-return carriers the shop has enabled, sorted by pk."""
+        ...
+
+
+class IdempotencyRepository(Protocol):
+    """The records of idempotency keys, scoped to their order."""
+
+    def get(self, order: int, key: str) -> IdempotencyRecord | None:
+        """The record of ``key`` on the order with pk ``order``, or ``None``."""
+        ...
+
+    def add(self, record: IdempotencyRecord) -> None:
+        """Store ``record`` in the current transaction, atomically with the requests it
+        names.
+
+        Must raise :class:`IdempotencyKeyExists` (storing nothing) when the order already
+        has a record with this key, also one a concurrent transaction is writing. The
+        transaction need not stay usable afterwards: the use case rolls it back.
+        """
         ...
 
 
@@ -125,6 +163,8 @@ class Repositories(Protocol):
     def addresses(self) -> AddressRepository: ...
     @property
     def images(self) -> ImageStore: ...
+    @property
+    def idempotency(self) -> IdempotencyRepository: ...
 
 
 class UnitOfWork(Protocol):

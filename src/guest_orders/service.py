@@ -7,13 +7,18 @@ it renders with :func:`guest_orders.render_error`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
 from guest_orders.clocks import SystemClock
-from guest_orders.domain import CancellationCommand, CancellationRequest
+from guest_orders.domain import (
+    CancellationCommand,
+    CancellationRequest,
+    is_valid_idempotency_key,
+)
+from guest_orders.errors import NON_FIELD_ERRORS, ErrorDetail, InvalidRequest
 from guest_orders.policy import Policy
 from guest_orders.ports import AttemptLimiter, Clock, UnitOfWork
 from guest_orders.throttling import InMemoryAttemptLimiter
@@ -22,6 +27,7 @@ from guest_orders.use_cases import (
     lookup_order,
     request_cancellation,
 )
+from guest_orders.use_cases.cancel import INVALID_IDEMPOTENCY_KEY
 from guest_orders.wire import (
     parse_bulk_cancellation,
     parse_cancellation,
@@ -74,21 +80,46 @@ class GuestOrders:
         return render_lookup(snapshot)
 
     def request_cancellation(
-        self, payload: Mapping[str, Any], *, form: bool = False, client: str | None = None
+        self,
+        payload: Mapping[str, Any],
+        *,
+        form: bool = False,
+        client: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """``POST /users/orders/anonymous/cancellation_requests/``: the created request."""
-        command = parse_cancellation(payload, policy=self.policy, form=form)
-        (created,) = self._run(command, client)
+        """``POST /users/orders/anonymous/cancellation_requests/``: the created request.
+
+        ``idempotency_key`` (the ``Idempotency-Key`` header): a retry with the same key and
+        the same payload answers the first response again and creates nothing; see
+        :func:`guest_orders.use_cases.request_cancellation`.
+        """
+        command = _parse_with_key(
+            parse_cancellation, payload, policy=self.policy, form=form, key=idempotency_key
+        )
+        (created,) = self._run(command, client, idempotency_key)
         return render_cancellation_request(created)
 
     def request_bulk_cancellation(
-        self, payload: Mapping[str, Any], *, form: bool = False, client: str | None = None
+        self,
+        payload: Mapping[str, Any],
+        *,
+        form: bool = False,
+        client: str | None = None,
+        idempotency_key: str | None = None,
     ) -> list[dict[str, Any]]:
-        """``POST /users/orders/anonymous/bulk_cancellation_requests/``: the created requests."""
-        command = parse_bulk_cancellation(payload, policy=self.policy, form=form)
-        return [render_cancellation_request(request) for request in self._run(command, client)]
+        """``POST /users/orders/anonymous/bulk_cancellation_requests/``: the created
+        requests. ``idempotency_key`` as for :meth:`request_cancellation`."""
+        command = _parse_with_key(
+            parse_bulk_cancellation, payload, policy=self.policy, form=form, key=idempotency_key
+        )
+        return [
+            render_cancellation_request(request)
+            for request in self._run(command, client, idempotency_key)
+        ]
 
-    def _run(self, command: CancellationCommand, client: str | None) -> list[CancellationRequest]:
+    def _run(
+        self, command: CancellationCommand, client: str | None, idempotency_key: str | None
+    ) -> list[CancellationRequest]:
         return request_cancellation(
             command,
             uow=self.store,
@@ -96,8 +127,42 @@ class GuestOrders:
             policy=self.policy,
             limiter=self.limiter,
             client=client,
+            idempotency_key=idempotency_key,
         )
 
     def cancellation_reasons(self) -> dict[str, Any]:
         """``GET /users/orders/cancellation_reasons/``: active reasons, paginated shape."""
         return render_reasons(list_cancellation_reasons(uow=self.store))
+
+
+def _parse_with_key(
+    parse: Callable[..., CancellationCommand],
+    payload: Mapping[str, Any],
+    *,
+    policy: Policy,
+    form: bool,
+    key: str | None,
+) -> CancellationCommand:
+    """Parse the payload and check the idempotency key; one :class:`InvalidRequest` names
+    the problems of both (the key's under ``non_field_errors``)."""
+    key_problem = key is not None and not is_valid_idempotency_key(key)
+    try:
+        command = parse(payload, policy=policy, form=form)
+    except InvalidRequest as invalid:
+        if not key_problem:
+            raise
+        errors = dict(invalid.errors)
+        errors[NON_FIELD_ERRORS] = [
+            *_details(errors.get(NON_FIELD_ERRORS)),
+            INVALID_IDEMPOTENCY_KEY,
+        ]
+        raise InvalidRequest(errors) from None
+    if key_problem:
+        raise InvalidRequest({NON_FIELD_ERRORS: [INVALID_IDEMPOTENCY_KEY]})
+    return command
+
+
+def _details(node: object) -> list[ErrorDetail]:
+    if isinstance(node, list | tuple):
+        return [detail for detail in node if isinstance(detail, ErrorDetail)]
+    return []

@@ -22,8 +22,11 @@ import pytest
 import sqlalchemy as sa
 
 from guest_orders import cli
+from guest_orders.adapters.memory import InMemoryStore
+from guest_orders.adapters.redis import RedisAttemptLimiter
 from guest_orders.adapters.sqlalchemy import make_engine
 from guest_orders.demo import load_data, sample_data, sample_data_text
+from guest_orders.throttling import AttemptLimits, InMemoryAttemptLimiter, attempt_keys
 from web._web_support import (
     CANCELLABLE,
     REASONS,
@@ -303,3 +306,62 @@ def test_the_sample_data_command_prints_a_loadable_file(
 )
 def test_printed_urls_are_reachable_locally(host: str, url: str) -> None:
     assert cli._public_base_url(host, 8000) == url
+
+
+# --- a shared attempt limiter: --redis ---------------------------------------------------------
+
+
+def test_without_redis_failed_attempts_are_counted_in_process() -> None:
+    args = cli._parser().parse_args(["serve"])
+    service = cli._build_service(InMemoryStore(), args)
+    assert isinstance(service.limiter, InMemoryAttemptLimiter)
+
+
+@pytest.mark.redis
+def test_redis_makes_a_shared_limiter(redis_url: str) -> None:
+    args = cli._parser().parse_args(["serve", "--redis", redis_url])
+    service = cli._build_service(InMemoryStore(), args)
+    assert isinstance(service.limiter, RedisAttemptLimiter)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://shop:s3cret@127.0.0.1:1/0", "127.0.0.1:1"),  # nothing listens on port 1
+        ("nosuchscheme://shop:s3cret@host:6379", "host:6379"),
+    ],
+)
+def test_an_unusable_redis_is_one_line_without_its_password(
+    url: str, shown: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    assert cli.main(["serve", "--database", database, "--redis", url]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"guest-orders: error: cannot use Redis at {shown}: ")
+    assert "s3cret" not in error
+    assert error.count("\n") == 1
+
+
+@pytest.mark.redis
+def test_the_server_counts_failed_attempts_in_redis(tmp_path: Path, redis_url: str) -> None:
+    shared = RedisAttemptLimiter(redis_url)  # the server's namespace, from this process
+    keys = attempt_keys(CANCELLABLE["number"], "127.0.0.1")
+    shared.clear(keys)
+    wrong = {**CANCELLABLE, "email": "someone.else@example.com"}
+    try:
+        with (
+            running_server(tmp_path, "--redis", redis_url) as server,
+            httpx.Client(base_url=server.base_url) as http,
+        ):
+            host = redis_url.split("//", 1)[1].split("/", 1)[0]
+            assert f"failed attempts counted: in Redis at {host} (shared)" in server.output()
+            for _ in range(AttemptLimits().max_failures):
+                assert http.post("/users/orders/anonymous/", json=wrong).status_code == 400
+            assert shared.retry_after(keys) is not None  # another process sees the count
+            refused = http.post("/users/orders/anonymous/", json=CANCELLABLE)
+            assert refused.status_code == 429
+            assert 1 <= int(refused.headers["retry-after"]) <= 900
+            assert server.interrupt() == 0
+        assert "Traceback" not in server.errors()
+    finally:
+        shared.clear(keys)

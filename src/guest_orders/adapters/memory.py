@@ -20,17 +20,19 @@ from guest_orders.domain import (
     CancellationReason,
     CancellationRequest,
     EasyReturnShippingCompany,
+    IdempotencyRecord,
     ImageRef,
     ImageUpload,
     Order,
 )
-from guest_orders.ports import ActiveRequestExists
+from guest_orders.ports import ActiveRequestExists, IdempotencyKeyExists
 
 __all__ = [
     "InMemoryAddressRepository",
     "InMemoryCancellationReasonRepository",
     "InMemoryCancellationRequestRepository",
     "InMemoryEasyReturnShippingCompanyRepository",
+    "InMemoryIdempotencyRepository",
     "InMemoryImageStore",
     "InMemoryOrderRepository",
     "InMemoryStore",
@@ -56,6 +58,8 @@ class InMemoryCancellationRequestRepository:
         self._ids = itertools.count(1)
         self._requests: dict[int, CancellationRequest] = {}
         self._active_by_item: dict[int, int] = {}
+        # Ids stored by the open transaction of each thread, to undo if it raises.
+        self._journal = threading.local()
         for request in requests:
             self.add_all([request])
 
@@ -91,7 +95,33 @@ class InMemoryCancellationRequestRepository:
                 self._requests[request.id] = request
                 if request.is_active:
                     self._active_by_item[request.order_item] = request.id
+            journal: list[int] | None = getattr(self._journal, "ids", None)
+            if journal is not None:
+                journal.extend(request.id for request in stored if request.id is not None)
             return stored
+
+    @contextmanager
+    def _undone_on_error(self) -> Iterator[None]:
+        """Forget what this thread stores inside the block if the block raises."""
+        outer: list[int] | None = getattr(self._journal, "ids", None)
+        ids: list[int] = []
+        self._journal.ids = ids
+        try:
+            yield
+        except BaseException:
+            with self._lock:
+                for request_id in ids:
+                    request = self._requests.pop(request_id, None)
+                    if request is not None and self._active_by_item.get(request.order_item) == (
+                        request_id
+                    ):
+                        del self._active_by_item[request.order_item]
+            raise
+        else:
+            if outer is not None:
+                outer.extend(ids)
+        finally:
+            self._journal.ids = outer
 
     def _next_id(self, taken: set[int]) -> int:
         """A fresh id, skipping ids given explicitly (seeded requests). Call under the lock."""
@@ -104,6 +134,61 @@ class InMemoryCancellationRequestRepository:
         """Every stored request, oldest first (for tests and examples)."""
         with self._lock:
             return list(self._requests.values())
+
+    def get_many(self, ids: Sequence[int]) -> Sequence[CancellationRequest]:
+        with self._lock:
+            return [self._requests[pk] for pk in ids if pk in self._requests]
+
+
+class InMemoryIdempotencyRepository:
+    """Idempotency records by (order, key); ``add`` refuses a key the order already has,
+    under a lock, and a transaction that raises forgets the records it added."""
+
+    def __init__(self, records: Iterable[IdempotencyRecord] = ()) -> None:
+        self._lock = threading.Lock()
+        self._records: dict[tuple[int, str], IdempotencyRecord] = {}
+        # (order, key) added by the open transaction of each thread, to undo if it raises.
+        self._journal = threading.local()
+        for record in records:
+            self.add(record)
+
+    def get(self, order: int, key: str) -> IdempotencyRecord | None:
+        with self._lock:
+            return self._records.get((order, key))
+
+    def add(self, record: IdempotencyRecord) -> None:
+        slot = (record.order, record.key)
+        with self._lock:
+            if slot in self._records:
+                raise IdempotencyKeyExists(record.order)
+            self._records[slot] = record
+        journal: list[tuple[int, str]] | None = getattr(self._journal, "slots", None)
+        if journal is not None:
+            journal.append(slot)
+
+    @contextmanager
+    def _undone_on_error(self) -> Iterator[None]:
+        """Forget what this thread adds inside the block if the block raises."""
+        outer: list[tuple[int, str]] | None = getattr(self._journal, "slots", None)
+        slots: list[tuple[int, str]] = []
+        self._journal.slots = slots
+        try:
+            yield
+        except BaseException:
+            with self._lock:
+                for slot in slots:
+                    self._records.pop(slot, None)
+            raise
+        else:
+            if outer is not None:
+                outer.extend(slots)
+        finally:
+            self._journal.slots = outer
+
+    def all(self) -> list[IdempotencyRecord]:
+        """Every stored record, oldest first (for tests and examples)."""
+        with self._lock:
+            return list(self._records.values())
 
 
 class InMemoryCancellationReasonRepository:
@@ -161,13 +246,15 @@ class _Repositories:
     shipping_companies: InMemoryEasyReturnShippingCompanyRepository
     addresses: InMemoryAddressRepository
     images: InMemoryImageStore
+    idempotency: InMemoryIdempotencyRepository
 
 
 class InMemoryStore:
     """Every in-memory repository behind one :class:`guest_orders.ports.UnitOfWork`.
 
-    Writes are atomic per call (``add_all`` stores a whole batch or nothing), so the
-    transaction itself needs no rollback log.
+    Writes are atomic per call (``add_all`` stores a whole batch or nothing) and visible to
+    other transactions at once; a transaction that raises forgets the requests (and the
+    idempotency records) it stored.
     """
 
     def __init__(
@@ -186,8 +273,13 @@ class InMemoryStore:
             shipping_companies=InMemoryEasyReturnShippingCompanyRepository(shipping_companies),
             addresses=InMemoryAddressRepository(addresses),
             images=InMemoryImageStore(),
+            idempotency=InMemoryIdempotencyRepository(),
         )
 
     @contextmanager
     def transaction(self) -> Iterator[_Repositories]:
-        yield self.repositories
+        with (
+            self.repositories.cancellation_requests._undone_on_error(),  # noqa: SLF001
+            self.repositories.idempotency._undone_on_error(),  # noqa: SLF001
+        ):
+            yield self.repositories

@@ -21,6 +21,12 @@ from guest_orders.domain.codes import (
     PaymentType,
 )
 from guest_orders.domain.commands import CancelItem, CancellationCommand, LookupQuery
+from guest_orders.domain.idempotency import (
+    MAX_IDEMPOTENCY_KEY_LENGTH,
+    IdempotencyRecord,
+    command_fingerprint,
+    is_valid_idempotency_key,
+)
 from guest_orders.domain.order import (
     Bank,
     Currency,
@@ -33,6 +39,7 @@ from guest_orders.domain.order import (
 from guest_orders.domain.snapshot import ItemEligibility, OrderSnapshot
 
 __all__ = [
+    "MAX_IDEMPOTENCY_KEY_LENGTH",
     "Address",
     "Bank",
     "CancelItem",
@@ -47,6 +54,7 @@ __all__ = [
     "EasyReturn",
     "EasyReturnShippingCompany",
     "Iban",
+    "IdempotencyRecord",
     "ImageRef",
     "ImageUpload",
     "ItemEligibility",
@@ -60,5 +68,7 @@ __all__ = [
     "PickupDate",
     "Product",
     "ShippingCompany",
+    "command_fingerprint",
+    "is_valid_idempotency_key",
     "mask",
 ]

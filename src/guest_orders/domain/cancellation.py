@@ -24,8 +24,15 @@ __all__ = [
     "ImageRef",
     "ImageUpload",
     "PickupDate",
+    "free_text_repr",
     "mask",
 ]
+
+
+def free_text_repr(text: str | None) -> str:
+    """How free text a guest wrote shows in a ``repr``: its length only (it may hold
+    anything, personal data included)."""
+    return "None" if text is None else f"<{len(text)} characters>"
 
 
 def mask(secret: str, visible: int = 4) -> str:
@@ -110,7 +117,7 @@ class ImageUpload:
 
     content: bytes = attrs.field(repr=lambda c: f"<{len(c)} bytes>")
     media_type: str
-    description: str | None = None
+    description: str | None = attrs.field(default=None, repr=free_text_repr)
 
 
 @attrs.frozen(kw_only=True)
@@ -118,7 +125,7 @@ class ImageRef:
     """What an image store returns for a stored image: where it can be fetched."""
 
     image: str
-    description: str | None = None
+    description: str | None = attrs.field(default=None, repr=free_text_repr)
 
 
 @attrs.frozen(kw_only=True)
@@ -147,7 +154,7 @@ class CancellationRequest:
     reason: int
     cancellation_type: CancellationType
     status: CancellationRequestStatus = CancellationRequestStatus.WAITING
-    description: str | None = None
+    description: str | None = attrs.field(default=None, repr=free_text_repr)
     quantity: int | None = attrs.field(default=None, validator=positive_int_or_none)
     iban: Iban | None = None
     holder_name: str | None = attrs.field(default=None, repr=False)

@@ -1,7 +1,7 @@
 """What a guest asks for, parsed and checked for shape: the inputs of the use cases.
 
 The wire layer builds these from untrusted mappings; the use cases check them against the
-stored order. Emails and IBANs never appear in their ``repr``.
+stored order. Emails, IBANs, holder names and free text never appear in their ``repr``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import attrs
 
 from guest_orders.domain._validators import positive_int_or_none
-from guest_orders.domain.cancellation import Iban, ImageUpload, PickupDate
+from guest_orders.domain.cancellation import Iban, ImageUpload, PickupDate, free_text_repr
 from guest_orders.domain.codes import CancellationType
 
 __all__ = ["CancelItem", "CancellationCommand", "LookupQuery"]
@@ -36,7 +36,7 @@ class CancelItem:
     order_item: int
     reason: int
     cancellation_type: CancellationType
-    description: str | None = None
+    description: str | None = attrs.field(default=None, repr=free_text_repr)
     shipping_company: int | None = None
     quantity: int | None = attrs.field(default=None, validator=positive_int_or_none)
     iban: Iban | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
@@ -9,7 +10,9 @@ from datetime import datetime
 
 import attrs
 
+from guest_orders import logs
 from guest_orders.domain import (
+    MAX_IDEMPOTENCY_KEY_LENGTH,
     Address,
     CancelItem,
     CancellationCommand,
@@ -18,16 +21,26 @@ from guest_orders.domain import (
     CancellationType,
     EasyReturn,
     EasyReturnShippingCompany,
+    IdempotencyRecord,
     ImageRef,
     OrderItem,
     OrderSnapshot,
+    command_fingerprint,
+    is_valid_idempotency_key,
 )
-from guest_orders.errors import NON_FIELD_ERRORS, ErrorDetail, ErrorTree, InvalidRequest
+from guest_orders.errors import (
+    NON_FIELD_ERRORS,
+    ErrorDetail,
+    ErrorTree,
+    IdempotencyKeyReused,
+    InvalidRequest,
+)
 from guest_orders.policy import Policy
 from guest_orders.ports import (
     ActiveRequestExists,
     AttemptLimiter,
     Clock,
+    IdempotencyKeyExists,
     ImageStore,
     Repositories,
     UnitOfWork,
@@ -36,7 +49,7 @@ from guest_orders.throttling import NoAttemptLimiter
 from guest_orders.use_cases._ownership import load_owned_order
 from guest_orders.use_cases._throttle import throttled
 
-__all__ = ["request_cancellation"]
+__all__ = ["INVALID_IDEMPOTENCY_KEY", "check_idempotency_key", "request_cancellation"]
 
 ITEMS_FIELD = "cancel_order_items"
 _NO_LIMIT = NoAttemptLimiter()
@@ -53,6 +66,7 @@ def request_cancellation(
     policy: Policy,
     limiter: AttemptLimiter = _NO_LIMIT,
     client: str | None = None,
+    idempotency_key: str | None = None,
 ) -> list[CancellationRequest]:
     """Create one cancellation request per listed item, all or none.
 
@@ -60,18 +74,84 @@ def request_cancellation(
     :class:`guest_orders.InvalidRequest` naming every failing field otherwise, including
     ``cancellation_request_100_1`` for an item that already has an active request.
     Throttled like :func:`guest_orders.use_cases.lookup_order`.
+
+    ``idempotency_key`` (1 to 255 visible ASCII characters, else ``InvalidRequest`` with
+    ``invalid_idempotency_key``) makes retries safe. It is looked up only once ownership is
+    proven, and only on this order: a retry with the same key and the same command returns
+    the requests the first one created, as they are stored now, and creates nothing; the
+    same key with another command raises :class:`guest_orders.IdempotencyKeyReused`. The
+    key is stored in the same transaction as the requests. Of two concurrent requests with
+    one key, the loser creates nothing: it returns the winner's requests when the winner's
+    key is visible to it by then, else it fails as the one-active rule says
+    (``cancellation_request_100_1``) and its next retry gets the winner's requests.
     """
-    with throttled(limiter, command.number, client), uow.transaction() as repos:
+    key: _Key | None = None
+    if idempotency_key is not None:
+        check_idempotency_key(idempotency_key)
+        key = _Key(idempotency_key, command_fingerprint(command))
+    with (
+        throttled(limiter, command.number, client, operation="cancellation"),
+        uow.transaction() as repos,
+    ):
         snapshot = load_owned_order(repos, command.lookup, policy=policy, clock=clock)
-        now = clock.now()
-        reasons = repos.reasons.get_many({item.reason for item in command.items})
-        address = (
-            repos.addresses.get(command.pickup_address)
-            if command.pickup_address is not None
-            else None
+        order = snapshot.order.pk
+        record = repos.idempotency.get(order, key.key) if key is not None else None
+        if record is not None:
+            assert key is not None
+            created, replayed = _replay(repos, record, key), True
+        else:
+            now = clock.now()
+            reasons = repos.reasons.get_many({item.reason for item in command.items})
+            address = (
+                repos.addresses.get(command.pickup_address)
+                if command.pickup_address is not None
+                else None
+            )
+            _check(command, snapshot, reasons, address, policy=policy, now=now)
+            created, replayed = _store(command, snapshot, repos, now=now, key=key)
+    ids = [request.id for request in created]
+    if replayed:
+        logs.idempotent_replay(order, [pk for pk in ids if pk is not None])
+    else:
+        logs.cancellation_created(
+            order, ids, bulk=command.bulk, idempotency_key_given=key is not None
         )
-        _check(command, snapshot, reasons, address, policy=policy, now=now)
-        return _store(command, snapshot, repos, now=now)
+    return created
+
+
+#: The one problem of a malformed idempotency key.
+INVALID_IDEMPOTENCY_KEY = ErrorDetail(
+    "invalid_idempotency_key",
+    f"The idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters.",
+)
+
+
+def check_idempotency_key(key: object) -> None:
+    """Raise :class:`InvalidRequest` (``invalid_idempotency_key``, under
+    ``non_field_errors``) unless ``key`` is 1 to 255 visible ASCII characters."""
+    if not is_valid_idempotency_key(key):
+        raise InvalidRequest({NON_FIELD_ERRORS: [INVALID_IDEMPOTENCY_KEY]})
+
+
+@attrs.frozen
+class _Key:
+    """An idempotency key with the fingerprint of the command it came with."""
+
+    key: str = attrs.field(repr=False)
+    fingerprint: str
+
+
+def _replay(repos: Repositories, record: IdempotencyRecord, key: _Key) -> list[CancellationRequest]:
+    """The requests the first command with this key created, if this is that command."""
+    if not hmac.compare_digest(record.fingerprint, key.fingerprint):
+        logs.idempotency_key_reused(record.order)
+        raise IdempotencyKeyReused
+    requests = list(repos.cancellation_requests.get_many(record.request_ids))
+    if len(requests) != len(record.request_ids):
+        # Some were deleted since: the first response cannot be given again.
+        logs.idempotency_key_reused(record.order)
+        raise IdempotencyKeyReused
+    return requests
 
 
 def _check(
@@ -285,8 +365,15 @@ _ITEM_RULES = (
 
 
 def _store(
-    command: CancellationCommand, snapshot: OrderSnapshot, repos: Repositories, *, now: datetime
-) -> list[CancellationRequest]:
+    command: CancellationCommand,
+    snapshot: OrderSnapshot,
+    repos: Repositories,
+    *,
+    now: datetime,
+    key: _Key | None,
+) -> tuple[list[CancellationRequest], bool]:
+    """Store the requests (and the key's record, in the same transaction); the requests
+    and whether they are a concurrent winner's, replayed."""
     companies = {c.pk: c for c in snapshot.easy_return_shipping_companies}
     stored_images: list[ImageRef] = []
     try:
@@ -320,13 +407,42 @@ def _store(
                     modified_date=now,
                 )
             )
-        return list(repos.cancellation_requests.add_all(drafts))
+        created = list(repos.cancellation_requests.add_all(drafts))
+        if key is not None:
+            repos.idempotency.add(
+                IdempotencyRecord(
+                    order=snapshot.order.pk,
+                    key=key.key,
+                    fingerprint=key.fingerprint,
+                    request_ids=[_stored_id(request) for request in created],
+                    created_date=now,
+                )
+            )
     except ActiveRequestExists as conflict:
         _forget(repos.images, stored_images)
-        raise _conflict_error(command, conflict) from None
+        # Nothing of this batch was stored. A concurrent request with the same key may be
+        # the one that won: answer with its requests when its key is visible by now.
+        winner = repos.idempotency.get(snapshot.order.pk, key.key) if key is not None else None
+        if winner is None:
+            raise _conflict_error(command, conflict) from None
+        assert key is not None
+        return _replay(repos, winner, key), True
+    except IdempotencyKeyExists:
+        # A concurrent request with this key and another command won; raising rolls back
+        # what this one stored.
+        _forget(repos.images, stored_images)
+        logs.idempotency_key_reused(snapshot.order.pk)
+        raise IdempotencyKeyReused from None
     except BaseException:
         _forget(repos.images, stored_images)
         raise
+    return created, False
+
+
+def _stored_id(request: CancellationRequest) -> int:
+    if request.id is None:
+        raise ValueError("the repository returned a request without an id")
+    return request.id
 
 
 def _put_images(

@@ -30,5 +30,8 @@ def lookup_order(
     says the number or the ``client`` (a key the transport supplies) made too many failed
     attempts.
     """
-    with throttled(limiter, query.number, client), uow.transaction() as repos:
+    with (
+        throttled(limiter, query.number, client, operation="lookup"),
+        uow.transaction() as repos,
+    ):
         return load_owned_order(repos, query, policy=policy, clock=clock)

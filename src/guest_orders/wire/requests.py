@@ -194,6 +194,15 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
+# What "surrounding whitespace" is: Python's whitespace less the control characters it
+# counts as such (VT, FF, FS, GS, RS, US, NEL), which are refused like any other, even at
+# either end, rather than silently stripped.
+_WHITESPACE: Final = (
+    "\t\n\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+
+
 def _check_characters(text: str, pattern: re.Pattern[str]) -> None:
     """Refuse ``pattern``'s characters. Callers ask only for text that is not printable
     (``str.isprintable()``, a fast check true for most input): ``pattern`` is narrower."""
@@ -206,7 +215,7 @@ def _text(value: Any, limit: int) -> str:
     if not isinstance(value, str):
         _present(value)
         _not_a("string")
-    text = value.strip()
+    text = value.strip(_WHITESPACE)
     if not text:
         _fail("blank", "This field may not be blank.")
     if len(text) > limit:
@@ -303,7 +312,7 @@ def _description(value: Any, ctx: _Context) -> str | None:
         return None
     if not isinstance(value, str):
         _not_a("string")
-    text = value.strip()
+    text = value.strip(_WHITESPACE)
     if not text:
         return None
     if len(text) > ctx.policy.max_description_length:

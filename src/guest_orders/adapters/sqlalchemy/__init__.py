@@ -28,12 +28,14 @@ from guest_orders.adapters.sqlalchemy._repositories import (
     SqlAlchemyCancellationReasonRepository,
     SqlAlchemyCancellationRequestRepository,
     SqlAlchemyEasyReturnShippingCompanyRepository,
+    SqlAlchemyIdempotencyRepository,
     SqlAlchemyImageStore,
     SqlAlchemyOrderRepository,
     SqlAlchemyRepositories,
 )
 from guest_orders.adapters.sqlalchemy._schema import (
     ACTIVE_STATUSES,
+    IDEMPOTENCY_KEY_CONSTRAINT,
     ONE_ACTIVE_INDEX,
     addresses,
     cancellation_reasons,
@@ -41,6 +43,7 @@ from guest_orders.adapters.sqlalchemy._schema import (
     cancellation_requests,
     create_schema,
     easy_return_shipping_companies,
+    idempotency_keys,
     images,
     metadata,
     order_items,
@@ -51,6 +54,7 @@ from guest_orders.adapters.sqlalchemy._types import ExactDecimal, UtcDateTime
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "IDEMPOTENCY_KEY_CONSTRAINT",
     "IMAGE_URL_PREFIX",
     "ONE_ACTIVE_INDEX",
     "ExactDecimal",
@@ -59,6 +63,7 @@ __all__ = [
     "SqlAlchemyCancellationReasonRepository",
     "SqlAlchemyCancellationRequestRepository",
     "SqlAlchemyEasyReturnShippingCompanyRepository",
+    "SqlAlchemyIdempotencyRepository",
     "SqlAlchemyImageStore",
     "SqlAlchemyOrderRepository",
     "SqlAlchemyRepositories",
@@ -70,6 +75,7 @@ __all__ = [
     "cancellation_requests",
     "create_schema",
     "easy_return_shipping_companies",
+    "idempotency_keys",
     "images",
     "make_engine",
     "metadata",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import logging
+from typing import Any, Final, Literal
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -11,6 +12,29 @@ from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 __all__ = ["make_engine"]
 
 SqliteBegin = Literal["DEFERRED", "IMMEDIATE", "EXCLUSIVE"]
+
+#: The engines' ``logging_name``: they log as ``sqlalchemy.engine.Engine.guest_orders``.
+LOGGING_NAME: Final = "guest_orders"
+
+
+class _HideRows(logging.Filter):
+    """SQLAlchemy logs every fetched row at DEBUG, and rows hold emails, IBANs and names:
+    keep the record, drop the values."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Row %r":
+            record.msg = "Row (values hidden)"
+            record.args = ()
+        return True
+
+
+def _hide_rows(engine: sa.Engine) -> sa.Engine:
+    logger: Any = engine.logger
+    name: str = getattr(logger, "logger", logger).name  # an InstanceLogger (echo=) wraps one
+    target = logging.getLogger(name)
+    if not any(isinstance(f, _HideRows) for f in target.filters):
+        target.addFilter(_HideRows())
+    return engine
 
 
 def make_engine(
@@ -23,7 +47,9 @@ def make_engine(
     """An engine for :class:`SqlAlchemyStore`, with safe defaults per backend.
 
     Every backend: ``hide_parameters=True``, so error messages and logs never carry
-    bound values (emails, IBANs, names).
+    bound values (emails, IBANs, names); and the engine logs as
+    ``sqlalchemy.engine.Engine.guest_orders`` (``logging_name``), a logger whose DEBUG
+    records of fetched rows are kept without their values.
 
     PostgreSQL: a bare ``postgresql://`` URL uses psycopg 3; ``pool_pre_ping=True``.
 
@@ -39,17 +65,18 @@ def make_engine(
     """
     parsed = sa.make_url(url)
     kwargs.setdefault("hide_parameters", True)
+    kwargs.setdefault("logging_name", LOGGING_NAME)
     backend = parsed.get_backend_name()
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         kwargs.setdefault("pool_pre_ping", True)
-        return sa.create_engine(parsed, **kwargs)
+        return _hide_rows(sa.create_engine(parsed, **kwargs))
     if backend == "sqlite":
-        return _sqlite_engine(
-            parsed, busy_timeout=sqlite_busy_timeout, begin=sqlite_begin, **kwargs
+        return _hide_rows(
+            _sqlite_engine(parsed, busy_timeout=sqlite_busy_timeout, begin=sqlite_begin, **kwargs)
         )
-    return sa.create_engine(parsed, **kwargs)
+    return _hide_rows(sa.create_engine(parsed, **kwargs))
 
 
 def _sqlite_engine(

@@ -1,10 +1,12 @@
 """The repositories of one transaction, bound to one connection.
 
 Every method issues a fixed number of statements, whatever the number of items:
-``find_by_number`` one (orders LEFT JOIN order_items), ``active_for_items`` one (requests
-LEFT JOIN their image references), ``add_all`` three or four (SAVEPOINT, one multi-row
-INSERT ... RETURNING of the requests, one INSERT of their image references when there are
-any, RELEASE; SQLAlchemy splits a multi-row INSERT only past 1,000 rows).
+``find_by_number`` one (orders LEFT JOIN order_items), ``active_for_items`` and ``get_many``
+one each (requests LEFT JOIN their image references), ``add_all`` three or four (SAVEPOINT,
+one multi-row INSERT ... RETURNING of the requests, one INSERT of their image references
+when there are any, RELEASE; SQLAlchemy splits a multi-row INSERT only past 1,000 rows),
+the idempotency ``get`` and ``add`` one each (``add`` three on a database other than
+PostgreSQL and SQLite).
 """
 
 from __future__ import annotations
@@ -15,17 +17,20 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from guest_orders.adapters.sqlalchemy import _rows
 from guest_orders.adapters.sqlalchemy._schema import (
     ACTIVE_STATUSES,
+    IDEMPOTENCY_KEY_CONSTRAINT,
     ONE_ACTIVE_INDEX,
     addresses,
     cancellation_reasons,
     cancellation_request_images,
     cancellation_requests,
     easy_return_shipping_companies,
+    idempotency_keys,
     images,
     order_items,
     orders,
@@ -35,11 +40,12 @@ from guest_orders.domain import (
     CancellationReason,
     CancellationRequest,
     EasyReturnShippingCompany,
+    IdempotencyRecord,
     ImageRef,
     ImageUpload,
     Order,
 )
-from guest_orders.ports import ActiveRequestExists, ImageStore
+from guest_orders.ports import ActiveRequestExists, IdempotencyKeyExists, ImageStore
 
 __all__ = [
     "IMAGE_URL_PREFIX",
@@ -47,6 +53,7 @@ __all__ = [
     "SqlAlchemyCancellationReasonRepository",
     "SqlAlchemyCancellationRequestRepository",
     "SqlAlchemyEasyReturnShippingCompanyRepository",
+    "SqlAlchemyIdempotencyRepository",
     "SqlAlchemyImageStore",
     "SqlAlchemyOrderRepository",
     "SqlAlchemyRepositories",
@@ -89,6 +96,9 @@ _ACTIVE_FOR_ITEMS = _SELECT_REQUESTS.where(
         sa.bindparam("active", list(ACTIVE_STATUSES), expanding=True, literal_execute=True)
     ),
 )
+_GET_REQUESTS = _SELECT_REQUESTS.where(
+    cancellation_requests.c.id.in_(sa.bindparam("ids", expanding=True))
+)
 _INSERT_REQUESTS = sa.insert(cancellation_requests).returning(
     cancellation_requests.c.id, cancellation_requests.c.uuid
 )
@@ -112,6 +122,22 @@ _ACTIVE_COMPANIES = (
 _GET_ADDRESS = sa.select(addresses).where(addresses.c.pk == sa.bindparam("pk"))
 _GET_IMAGE = sa.select(images).where(images.c.id == sa.bindparam("id"))
 _DELETE_IMAGE = sa.delete(images).where(images.c.id == sa.bindparam("id"))
+_GET_IDEMPOTENCY_KEY = sa.select(idempotency_keys).where(
+    idempotency_keys.c.order_id == sa.bindparam("order"),
+    idempotency_keys.c.key == sa.bindparam("key"),
+)
+_INSERT_IDEMPOTENCY_KEY = sa.insert(idempotency_keys)
+# One statement that never raises on a taken key (no row comes back): the transaction stays
+# usable, and a concurrent writer of the same key is waited for, then lost to.
+_KEY_COLUMNS = [idempotency_keys.c.order_id, idempotency_keys.c.key]
+_INSERT_NEW_IDEMPOTENCY_KEY = {
+    "postgresql": postgresql.insert(idempotency_keys)
+    .on_conflict_do_nothing(index_elements=_KEY_COLUMNS)
+    .returning(idempotency_keys.c.id),
+    "sqlite": sqlite.insert(idempotency_keys)
+    .on_conflict_do_nothing(index_elements=_KEY_COLUMNS)
+    .returning(idempotency_keys.c.id),
+}
 
 
 class SqlAlchemyOrderRepository:
@@ -207,6 +233,12 @@ class SqlAlchemyCancellationRequestRepository:
         # than the writer's commit): the index still says which rule was broken.
         return set(batch_active) if _violates_one_active(error) else None
 
+    def get_many(self, ids: Sequence[int]) -> Sequence[CancellationRequest]:
+        """One statement; the requests that exist, in the order of ``ids``."""
+        rows = self._connection.execute(_GET_REQUESTS, {"ids": list(ids)})
+        found = {request.id: request for request in _rows.requests_from_rows(rows.mappings())}
+        return [found[pk] for pk in ids if pk in found]
+
 
 def _active_items(requests: Sequence[CancellationRequest]) -> list[int]:
     """The items of the batch's active requests; an item listed twice is a conflict."""
@@ -257,6 +289,48 @@ class SqlAlchemyAddressRepository:
     def get(self, pk: int) -> Address | None:
         row = self._connection.execute(_GET_ADDRESS, {"pk": pk}).mappings().one_or_none()
         return _rows.address_from_row(row) if row is not None else None
+
+
+class SqlAlchemyIdempotencyRepository:
+    """Idempotency records in ``idempotency_keys``; the unique constraint on
+    ``(order_id, key)`` keeps one record per key and order against concurrent writers."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def get(self, order: int, key: str) -> IdempotencyRecord | None:
+        row = (
+            self._connection.execute(_GET_IDEMPOTENCY_KEY, {"order": order, "key": key})
+            .mappings()
+            .one_or_none()
+        )
+        return _rows.idempotency_record_from_row(row) if row is not None else None
+
+    def add(self, record: IdempotencyRecord) -> None:
+        """One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on PostgreSQL and SQLite;
+        elsewhere a plain ``INSERT`` in a ``SAVEPOINT``. Raises :class:`IdempotencyKeyExists`
+        when the key is taken; the transaction stays usable either way."""
+        row = _rows.idempotency_row(record)
+        statement = _INSERT_NEW_IDEMPOTENCY_KEY.get(self._connection.dialect.name)
+        if statement is not None:
+            if self._connection.execute(statement, row).first() is None:
+                raise IdempotencyKeyExists(record.order)
+            return
+        try:
+            with self._connection.begin_nested():
+                self._connection.execute(_INSERT_IDEMPOTENCY_KEY, row)
+        except IntegrityError as error:
+            if not _violates_key_constraint(error):
+                raise
+            raise IdempotencyKeyExists(record.order) from None
+
+
+def _violates_key_constraint(error: IntegrityError) -> bool:
+    diag = getattr(error.orig, "diag", None)
+    if diag is not None:
+        return getattr(diag, "constraint_name", None) == IDEMPOTENCY_KEY_CONSTRAINT
+    text = str(error.orig)
+    return IDEMPOTENCY_KEY_CONSTRAINT in text or "idempotency_keys.key" in text
 
 
 class SqlAlchemyImageStore:
@@ -342,6 +416,7 @@ class SqlAlchemyRepositories:
     shipping_companies: SqlAlchemyEasyReturnShippingCompanyRepository
     addresses: SqlAlchemyAddressRepository
     images: ImageStore
+    idempotency: SqlAlchemyIdempotencyRepository
 
     @classmethod
     def bind(cls, connection: sa.Connection, *, images: ImageStore) -> SqlAlchemyRepositories:
@@ -353,4 +428,5 @@ class SqlAlchemyRepositories:
             shipping_companies=SqlAlchemyEasyReturnShippingCompanyRepository(connection),
             addresses=SqlAlchemyAddressRepository(connection),
             images=images,
+            idempotency=SqlAlchemyIdempotencyRepository(connection),
         )

@@ -17,6 +17,7 @@ from guest_orders.domain import (
     EasyReturn,
     EasyReturnShippingCompany,
     Iban,
+    IdempotencyRecord,
     ImageRef,
     Order,
     OrderItem,
@@ -31,6 +32,8 @@ __all__ = [
     "address_row",
     "company_from_row",
     "company_row",
+    "idempotency_record_from_row",
+    "idempotency_row",
     "image_rows",
     "item_rows",
     "order_from_rows",
@@ -341,4 +344,24 @@ def _request_from_row(row: RowMapping, refs: Sequence[ImageRef]) -> Cancellation
         fully_refund_as_loyalty_money=row["fully_refund_as_loyalty_money"],
         created_date=row["created_date"],
         modified_date=row["modified_date"],
+    )
+
+
+def idempotency_row(record: IdempotencyRecord) -> dict[str, Any]:
+    return {
+        "order_id": record.order,
+        "key": record.key,
+        "fingerprint": record.fingerprint,
+        "request_ids": list(record.request_ids),
+        "created_date": record.created_date,
+    }
+
+
+def idempotency_record_from_row(row: RowMapping) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        order=row["order_id"],
+        key=row["key"],
+        fingerprint=row["fingerprint"],
+        request_ids=row["request_ids"],
+        created_date=row["created_date"],
     )

@@ -19,6 +19,7 @@ from guest_orders.domain import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "IDEMPOTENCY_KEY_CONSTRAINT",
     "ONE_ACTIVE_INDEX",
     "addresses",
     "cancellation_reasons",
@@ -26,6 +27,7 @@ __all__ = [
     "cancellation_requests",
     "create_schema",
     "easy_return_shipping_companies",
+    "idempotency_keys",
     "images",
     "metadata",
     "order_items",
@@ -34,6 +36,9 @@ __all__ = [
 
 #: Name of the partial unique index that keeps one active request per order item.
 ONE_ACTIVE_INDEX = "uq_cancellation_requests_one_active"
+
+#: Name of the unique constraint that scopes an idempotency key to its order.
+IDEMPOTENCY_KEY_CONSTRAINT = "uq_idempotency_keys_order_id_key"
 
 #: The stored values of the statuses that count as active.
 ACTIVE_STATUSES: tuple[str, ...] = tuple(
@@ -279,6 +284,23 @@ images = sa.Table(
     sa.Column("content", sa.LargeBinary, nullable=False),
     sa.Column("media_type", sa.Text, nullable=False),
     sa.Column("description", sa.Text),
+)
+
+
+#: What the first cancellation with an idempotency key created, to answer its retries.
+#: A key is scoped to its order; ``request_ids`` is the JSON list of the requests' ids in
+#: the order they were answered. Rows may be purged by ``created_date`` once retries are
+#: no longer expected (a day is plenty): a purged key simply counts as new.
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("id", _Key, sa.Identity(), primary_key=True),
+    sa.Column("order_id", _Key, sa.ForeignKey("orders.pk", ondelete="CASCADE"), nullable=False),
+    sa.Column("key", sa.String(255), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("request_ids", sa.JSON, nullable=False),
+    sa.Column("created_date", UtcDateTime(), nullable=False, index=True),
+    sa.UniqueConstraint("order_id", "key", name=IDEMPOTENCY_KEY_CONSTRAINT),
 )
 
 

@@ -22,6 +22,7 @@ from guest_orders.adapters.web.errors import (
     ServerError,
     UnsupportedMediaType,
 )
+from guest_orders.domain import MAX_IDEMPOTENCY_KEY_LENGTH
 from guest_orders.errors import (
     GuestOrderError,
     IdempotencyKeyReused,
@@ -389,9 +390,14 @@ def _error_descriptions(max_body_bytes: int) -> dict[_ErrorKind, str]:
             "`unsupported_media_type`: the body is not JSON or form data, or not UTF-8."
         ),
         IdempotencyKeyReused: (
-            "`idempotency_key_reused`: the `Idempotency-Key` was used for another request."
+            "`idempotency_key_reused`: the `Idempotency-Key` was used on this order for "
+            "another request."
         ),
-        TooManyAttempts: "`too_many_attempts`: too many failed attempts; retry later.",
+        TooManyAttempts: (
+            "`too_many_attempts`: too many failed attempts for this order number or client; "
+            "every attempt is refused, even one with the right email, until `Retry-After` "
+            "seconds have passed."
+        ),
         ServerError: "`server_error`: an unexpected failure; the body carries no details.",
     }
 
@@ -481,9 +487,17 @@ def _post(
                 "required": False,
                 "description": (
                     "Repeat a creation safely: the same key with the same body answers the "
-                    "first response again."
+                    "first response again and creates nothing; with another body, 422 "
+                    "`idempotency_key_reused`. A key is scoped to the order. 1 to "
+                    f"{MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters (`!` to `~`), "
+                    "else 400 `invalid_idempotency_key`."
                 ),
-                "schema": _STRING,
+                "schema": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_IDEMPOTENCY_KEY_LENGTH,
+                    "pattern": "^[!-~]+$",
+                },
             }
         ]
     operation["requestBody"] = body
