@@ -1,0 +1,1294 @@
+"""The contract suite: what every implementation of the ports must do, as pytest classes.
+
+Subclass a contract in your own tests (under a ``Test*`` name), implement its one factory
+method, and pytest runs every check against your adapter::
+
+    class TestMyStore(StoreContract):
+        def make_store(self, *, orders, reasons, shipping_companies, addresses):
+            store = MyStore(new_test_database())
+            store.load(orders=orders, reasons=reasons,
+                       shipping_companies=shipping_companies, addresses=addresses)
+            return store
+
+Every storage contract shares that one factory, ``make_store``: it returns a **new**
+:class:`~guest_orders.ports.UnitOfWork` holding exactly the rows given (and no
+cancellation request), and the checks reach the repositories through
+``store.transaction()``, as the use cases do. So a store whose requests refer to orders,
+reasons, carriers and addresses by foreign key gets every row it needs.
+
+- :class:`OrderRepositoryContract`: round trips, exact-number lookup, registered
+  customers' orders are found (see below);
+- :class:`CancellationRequestRepositoryContract`: round trips, atomic batches, one active
+  request per item (also under concurrent writers), inactive requests don't block;
+- :class:`CancellationReasonRepositoryContract`: round trips, ``get_many``,
+  ``list_active``;
+- :class:`EasyReturnShippingCompanyRepositoryContract`: round trips, ``list_active``;
+- :class:`AddressRepositoryContract`: round trips, unknown pks;
+- :class:`IdempotencyRepositoryContract`: round trips, one record per key and order (keys
+  are case-sensitive; also under concurrent writers), rolled back with the transaction;
+- :class:`UnitOfWorkContract`: commit, rollback when the block raises, many threads;
+- :class:`UseCaseContract`: the use cases over the store: guest-only lookup,
+  all-or-nothing requests, idempotent retries, one winner among concurrent guests, and
+  :class:`UseCaseStateMachine`, comparing the store with the in-memory reference step by
+  step;
+- :class:`StoreContract`: all of the above;
+- :class:`ImageStoreContract` (factory ``make_image_store()``): put and delete;
+- :class:`ClockContract` (factory ``make_clock()``): aware, never backwards.
+
+Decisions the suite enforces:
+
+- **Faithful round trips** (:func:`~guest_orders.testing.assert_faithful`): a ``Decimal``
+  keeps its value and its scale (``Decimal("1.10")`` comes back as ``"1.10"``,
+  ``Decimal("1234567.1234")`` as is); a datetime comes back aware and denoting the same
+  instant to the microsecond, in any UTC offset; text comes back unchanged (trailing
+  spaces, case and all); ``extra_field`` and ``translations`` come back as equal JSON.
+- **The repository is a mirror; the use case decides who may see what.**
+  ``OrderRepository.find_by_number`` returns the order with exactly that number whoever
+  its customer is — registered customers' orders included, with their customer kind
+  intact. ``lookup_order`` then refuses them. Access control lives in one place, is tested
+  once, and an adapter cannot weaken it by returning registered orders as guests'.
+- **One active request per item is the store's job**, atomically with the whole batch and
+  against concurrent writers (``concurrent_writers``
+  threads released together by a barrier): a read-then-insert is not enough.
+
+Hypothesis checks run with :func:`contract_settings`: the loaded profile (which sets
+``max_examples`` and ``stateful_step_count``) without a deadline, without the ``too_slow``
+health check (a real database is slow to set up) and, unless a class sets
+``shrink_failures = True``, without shrinking.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, time, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, Phase, event, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from guest_orders.adapters.memory import InMemoryStore
+from guest_orders.clocks import FixedClock
+from guest_orders.domain import (
+    Address,
+    CancelItem,
+    CancellationCommand,
+    CancellationReason,
+    CancellationRequest,
+    CancellationRequestStatus,
+    CancellationType,
+    EasyReturnShippingCompany,
+    Iban,
+    IdempotencyRecord,
+    ImageRef,
+    ImageUpload,
+    LookupQuery,
+    Order,
+    OrderItem,
+    OrderSnapshot,
+    OrderStatus,
+    PickupDate,
+    Product,
+)
+from guest_orders.errors import GuestOrderError, IdempotencyKeyReused, InvalidRequest, OrderNotFound
+from guest_orders.policy import Policy
+from guest_orders.ports import (
+    ActiveRequestExists,
+    Clock,
+    IdempotencyKeyExists,
+    ImageStore,
+    UnitOfWork,
+)
+from guest_orders.testing import strategies as gst
+from guest_orders.testing._fidelity import assert_faithful
+from guest_orders.testing._seed import Seed, example_seed
+from guest_orders.use_cases import lookup_order, request_cancellation
+
+__all__ = [
+    "AddressRepositoryContract",
+    "CancellationReasonRepositoryContract",
+    "CancellationRequestRepositoryContract",
+    "ClockContract",
+    "EasyReturnShippingCompanyRepositoryContract",
+    "IdempotencyRepositoryContract",
+    "ImageStoreContract",
+    "OrderRepositoryContract",
+    "StoreContract",
+    "UnitOfWorkContract",
+    "UseCaseContract",
+    "UseCaseStateMachine",
+    "contract_settings",
+]
+
+T = TypeVar("T")
+
+_NIL_UUID = uuid.UUID(int=0)
+_CLOCK = FixedClock(gst.DEFAULT_NOW)
+_IBAN = Iban("TR960006100000000000000001")
+# Few keys, so that requests reuse them: retries, and other requests with a used key.
+_KEYS = st.sampled_from([None, None, "retry-1", "retry-2"])
+# Mostly history (rejected, completed), sometimes a request that is still active.
+_BACK_OFFICE_STATUSES = [
+    CancellationRequestStatus.REJECTED,
+    CancellationRequestStatus.COMPLETED,
+    CancellationRequestStatus.REJECTED,
+    CancellationRequestStatus.COMPLETED,
+    CancellationRequestStatus.REJECTED,
+    CancellationRequestStatus.COMPLETED,
+    CancellationRequestStatus.WAITING,
+    CancellationRequestStatus.APPROVED,
+]
+_TIMEOUT = 60.0  # seconds a concurrent check waits for its threads
+
+
+def contract_settings(*, shrink: bool = False) -> settings:
+    """The settings every Hypothesis check of the suite runs with: the loaded profile
+    (``max_examples``, ``stateful_step_count``, database...), without a deadline or the
+    ``too_slow`` health check (a real database is slow to set up), and unless ``shrink``,
+    without shrinking: a store's data is big, and shrinking a failure can take minutes,
+    while the suite's messages already name what differs."""
+    current = settings.default
+    assert current is not None
+    phases = tuple(current.phases)
+    if not shrink:
+        phases = tuple(p for p in phases if p not in {Phase.shrink, Phase.explain})
+    return settings(
+        deadline=None,
+        suppress_health_check=[*current.suppress_health_check, HealthCheck.too_slow],
+        phases=phases,
+    )
+
+
+def _for_all(strategy: st.SearchStrategy[T], check: Callable[[T], None], *, shrink: bool) -> None:
+    """Run ``check`` on examples of ``strategy`` with :func:`contract_settings`.
+
+    ``check`` itself is the Hypothesis test, so each check keeps its own examples in the
+    example database."""
+    contract_settings(shrink=shrink)(given(strategy)(check))()
+
+
+class _Rollback(Exception):
+    """Raised inside a transaction to see it rolled back."""
+
+
+# -------------------------------------------------------------------------- helpers
+
+
+def _draft(
+    order: Order,
+    item: OrderItem,
+    *,
+    status: CancellationRequestStatus = CancellationRequestStatus.WAITING,
+    reason: int | None = None,
+) -> CancellationRequest:
+    """A plain cancel request for ``item``, as the use case would hand it to ``add_all``."""
+    return CancellationRequest(
+        uuid=uuid.uuid4(),
+        order=order.pk,
+        order_item=item.pk,
+        reason=reason if reason is not None else 1,
+        cancellation_type=CancellationType.CANCEL,
+        status=status,
+        created_date=gst.DEFAULT_NOW,
+        modified_date=gst.DEFAULT_NOW,
+    )
+
+
+def _id_of(request: CancellationRequest) -> int:
+    assert request.id is not None, "a stored request must have an id"
+    return request.id
+
+
+def _record(
+    order: Order, request_ids: Sequence[int], *, key: str = "retry-1", fingerprint: str = "0" * 64
+) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        order=order.pk,
+        key=key,
+        fingerprint=fingerprint,
+        request_ids=request_ids,
+        created_date=gst.DEFAULT_NOW,
+    )
+
+
+def _normalized_request(request: CancellationRequest) -> CancellationRequest:
+    """A request without what every store makes up on its own: id, uuid, return code and
+    image URLs."""
+    easy_return = request.easy_return
+    return attrs.evolve(
+        request,
+        id=None,
+        uuid=_NIL_UUID,
+        easy_return=attrs.evolve(easy_return, code="") if easy_return is not None else None,
+        images=tuple(ImageRef(image="", description=ref.description) for ref in request.images),
+    )
+
+
+def _normalized_active(
+    active: Mapping[int, CancellationRequest],
+) -> dict[int, CancellationRequest]:
+    return {item: _normalized_request(request) for item, request in active.items()}
+
+
+def _wide_seed(items: int) -> Seed:
+    """:func:`example_seed` plus a guest's order of ``items`` approved items (pk 104,
+    item pks from 2001)."""
+    seed = example_seed()
+    template = seed.orders[0]
+    wide = attrs.evolve(
+        template,
+        pk=104,
+        number="2745403029312199",
+        items=[
+            OrderItem(
+                pk=2001 + index,
+                status=OrderStatus.APPROVED,
+                quantity=1,
+                price=Decimal("1.00"),
+                product=Product(pk=9100 + index, name=f"Item {index}", sku=f"W-{index}"),
+            )
+            for index in range(items)
+        ],
+    )
+    return attrs.evolve(seed, orders=(*seed.orders, wide))
+
+
+def _run_together(workers: int, job: Callable[[int], T]) -> list[T]:
+    """Run ``job(0..workers-1)`` on as many threads, released together by a barrier."""
+    barrier = threading.Barrier(workers)
+
+    def start(index: int) -> T:
+        barrier.wait(timeout=_TIMEOUT)
+        return job(index)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(start, index) for index in range(workers)]
+        return [future.result(timeout=_TIMEOUT) for future in futures]
+
+
+class _StoreContract(abc.ABC):
+    """Base of every storage contract: the one factory, shared by all of them."""
+
+    #: Shrink failing Hypothesis examples to minimal ones (slow: minutes for a whole store);
+    #: off by default, see :func:`contract_settings`.
+    shrink_failures: ClassVar[bool] = False
+    #: How many threads race in the concurrency checks of the repositories.
+    concurrent_writers: ClassVar[int] = 16
+
+    @abc.abstractmethod
+    def make_store(
+        self,
+        *,
+        orders: Sequence[Order],
+        reasons: Sequence[CancellationReason],
+        shipping_companies: Sequence[EasyReturnShippingCompany],
+        addresses: Sequence[Address],
+    ) -> UnitOfWork:
+        """A new store holding exactly these rows and no cancellation request.
+
+        Called once per check (and per Hypothesis example): return a fresh store each
+        time, e.g. over a new in-memory database or freshly emptied tables. Order pks,
+        numbers and item pks are unique; addresses may belong to customers without orders.
+        """
+
+    def store_for(self, seed: Seed) -> UnitOfWork:
+        """:meth:`make_store` with the rows of ``seed``."""
+        return self.make_store(
+            orders=seed.orders,
+            reasons=seed.reasons,
+            shipping_companies=seed.shipping_companies,
+            addresses=seed.addresses,
+        )
+
+
+# --------------------------------------------------------------------------- orders
+
+
+_FAITHFUL_SEEDS = gst.seeds(amounts=gst.money() | gst.precise_money())
+
+
+class OrderRepositoryContract(_StoreContract):
+    """:class:`~guest_orders.ports.OrderRepository`: faithful, exact, customer-blind."""
+
+    def test_orders_round_trip_faithfully(self) -> None:
+        def check(seed: Seed) -> None:
+            store = self.store_for(seed)
+            with store.transaction() as repos:
+                for order in seed.orders:
+                    assert_faithful(repos.orders.find_by_number(order.number), order)
+
+        _for_all(_FAITHFUL_SEEDS, check, shrink=self.shrink_failures)
+
+    def test_orders_keep_decimal_scale_and_aware_times(self) -> None:
+        seed = example_seed()
+        store = self.store_for(seed)
+        with store.transaction() as repos:
+            for order in seed.orders:
+                found = repos.orders.find_by_number(order.number)
+                assert found is not None, f"order {order.number!r} not found"
+                assert_faithful(found, order)
+        card = seed.orders[0]
+        assert str(card.amount) == "1234567.1234"
+        assert str(card.discount_amount) == "1.10"
+
+    def test_orders_registered_customers_orders_are_found(self) -> None:
+        """The repository returns every order; :func:`lookup_order` filters out registered
+        customers' orders. So the customer kind must survive the round trip."""
+        seed = example_seed()
+        (registered,) = seed.registered_orders
+        with self.store_for(seed).transaction() as repos:
+            found = repos.orders.find_by_number(registered.number)
+        assert found is not None, "find_by_number must return registered customers' orders too"
+        assert not found.customer.is_guest, "a registered customer's order came back as a guest's"
+        assert_faithful(found, registered)
+
+    def test_orders_number_must_match_exactly(self) -> None:
+        seed = example_seed()
+        card, cash, _ = seed.orders
+        near_misses = [
+            "",
+            " ",
+            f"{card.number} ",
+            f" {card.number}",
+            card.number[:-1],
+            f"{card.number}0",
+            cash.number.lower(),
+            f"{cash.number}\n",
+            cash.number[:-1] + "%",
+            cash.number[:-1] + "_",
+            "%",
+            "unknown",
+        ]
+        with self.store_for(seed).transaction() as repos:
+            for number in near_misses:
+                found = repos.orders.find_by_number(number)
+                assert found is None, f"find_by_number({number!r}) found order {found!r}"
+
+
+# ------------------------------------------------------------- cancellation requests
+
+
+class CancellationRequestRepositoryContract(_StoreContract):
+    """:class:`~guest_orders.ports.CancellationRequestRepository`: faithful, atomic, and at
+    most one active request per item, whoever writes at the same time."""
+
+    def test_requests_round_trip_faithfully(self) -> None:
+        def check(drawn: tuple[Seed, list[CancellationRequest]]) -> None:
+            seed, drafts = drawn
+            store = self.store_for(seed)
+            with store.transaction() as repos:
+                stored = list(repos.cancellation_requests.add_all(drafts))
+            assert len(stored) == len(drafts), "add_all must return every request it stored"
+            ids = [request.id for request in stored]
+            assert None not in ids, "add_all must return the requests with their ids"
+            assert len(set(ids)) == len(ids), f"ids must be distinct, got {ids}"
+            for got, draft in zip(stored, drafts, strict=True):
+                assert_faithful(attrs.evolve(got, id=None), draft)
+            with store.transaction() as repos:
+                active = repos.cancellation_requests.active_for_items(
+                    [draft.order_item for draft in drafts]
+                )
+            expected = {r.order_item: r for r in stored if r.is_active}
+            assert_faithful(dict(active), expected)
+
+        batches = gst.seeds().flatmap(
+            lambda seed: st.tuples(
+                st.just(seed),
+                st.lists(
+                    gst.cancellation_requests(seed),
+                    max_size=4,
+                    unique_by=lambda r: r.order_item,
+                ),
+            )
+        )
+        _for_all(batches, check, shrink=self.shrink_failures)
+
+    def test_requests_active_for_items_returns_only_asked_active_items(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        first, second, _, fourth = card.items
+        store = self.store_for(seed)
+        with store.transaction() as repos:
+            repos.cancellation_requests.add_all(
+                [
+                    _draft(card, first),
+                    _draft(card, second, status=CancellationRequestStatus.REJECTED),
+                    _draft(card, fourth, status=CancellationRequestStatus.APPROVED),
+                ]
+            )
+        with store.transaction() as repos:
+            requests = repos.cancellation_requests
+            assert dict(requests.active_for_items([])) == {}
+            assert dict(requests.active_for_items([999_999])) == {}
+            assert set(requests.active_for_items([first.pk, second.pk])) == {first.pk}
+            assert set(requests.active_for_items([first.pk, fourth.pk])) == {first.pk, fourth.pk}
+
+    def test_requests_second_active_request_is_refused(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        item = card.items[0]
+        store = self.store_for(seed)
+        with store.transaction() as repos:
+            (first,) = repos.cancellation_requests.add_all([_draft(card, item)])
+        for status in (CancellationRequestStatus.WAITING, CancellationRequestStatus.APPROVED):
+            with pytest.raises(ActiveRequestExists) as refused, store.transaction() as repos:
+                repos.cancellation_requests.add_all([_draft(card, item, status=status)])
+            assert refused.value.order_items == {item.pk}
+        with store.transaction() as repos:
+            active = repos.cancellation_requests.active_for_items([item.pk])
+        assert_faithful(dict(active), {item.pk: first})
+
+    def test_requests_approved_request_blocks_too(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        item = card.items[0]
+        store = self.store_for(seed)
+        with store.transaction() as repos:
+            repos.cancellation_requests.add_all(
+                [_draft(card, item, status=CancellationRequestStatus.APPROVED)]
+            )
+        with pytest.raises(ActiveRequestExists), store.transaction() as repos:
+            repos.cancellation_requests.add_all([_draft(card, item)])
+
+    def test_requests_batch_with_one_conflict_stores_nothing(self) -> None:
+        """``add_all`` is atomic on its own: a refused batch leaves nothing behind even when
+        the caller catches the refusal and its transaction commits (a database adapter
+        writes the batch inside a savepoint)."""
+        seed = example_seed()
+        card = seed.orders[0]
+        taken, free, also_free = card.items[0], card.items[1], card.items[3]
+        store = self.store_for(seed)
+        with store.transaction() as repos:
+            repos.cancellation_requests.add_all([_draft(card, taken)])
+        batch = [_draft(card, free), _draft(card, taken), _draft(card, also_free)]
+        with store.transaction() as repos:
+            with pytest.raises(ActiveRequestExists) as refused:
+                repos.cancellation_requests.add_all(batch)
+            left = repos.cancellation_requests.active_for_items([free.pk, also_free.pk])
+            assert dict(left) == {}, "a refused batch must store nothing"
+        assert refused.value.order_items == {taken.pk}
+        with store.transaction() as repos:
+            active = repos.cancellation_requests.active_for_items([free.pk, also_free.pk])
+        assert dict(active) == {}, "a refused batch must store nothing"
+        with store.transaction() as repos:
+            stored = repos.cancellation_requests.add_all([_draft(card, free)])
+        assert len(stored) == 1
+
+    def test_requests_duplicate_items_in_one_batch_are_refused(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        item, other = card.items[0], card.items[1]
+        store = self.store_for(seed)
+        batch = [_draft(card, other), _draft(card, item), _draft(card, item)]
+        with store.transaction() as repos, pytest.raises(ActiveRequestExists) as refused:
+            repos.cancellation_requests.add_all(batch)
+        assert refused.value.order_items == {item.pk}
+        with store.transaction() as repos:
+            active = repos.cancellation_requests.active_for_items([item.pk, other.pk])
+        assert dict(active) == {}, "a refused batch must store nothing"
+
+    def test_requests_inactive_requests_do_not_block(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        item = card.items[0]
+        store = self.store_for(seed)
+        history = [
+            _draft(card, item, status=CancellationRequestStatus.REJECTED),
+            _draft(card, item, status=CancellationRequestStatus.COMPLETED),
+            _draft(card, item, status=CancellationRequestStatus.REJECTED),
+        ]
+        with store.transaction() as repos:
+            repos.cancellation_requests.add_all(history)
+        with store.transaction() as repos:
+            assert dict(repos.cancellation_requests.active_for_items([item.pk])) == {}
+            (new,) = repos.cancellation_requests.add_all([_draft(card, item)])
+        with store.transaction() as repos:
+            active = repos.cancellation_requests.active_for_items([item.pk])
+        assert_faithful(dict(active), {item.pk: new})
+
+    def test_requests_get_many_in_the_order_asked(self) -> None:
+        """``get_many`` (replaying an idempotent retry): the requests with these ids, active
+        or not, in the order of the ids; unknown ids are skipped."""
+        seed = example_seed()
+        card = seed.orders[0]
+        store = self.store_for(seed)
+        drafts = [
+            _draft(card, card.items[0]),
+            _draft(card, card.items[1], status=CancellationRequestStatus.REJECTED),
+            _draft(card, card.items[3]),
+        ]
+        with store.transaction() as repos:
+            stored = list(repos.cancellation_requests.add_all(drafts))
+        ids = [_id_of(request) for request in stored]
+        with store.transaction() as repos:
+            assert list(repos.cancellation_requests.get_many([])) == []
+            found = list(
+                repos.cancellation_requests.get_many([ids[2], max(ids) + 1000, ids[0], ids[1]])
+            )
+        assert_faithful(found, [stored[2], stored[0], stored[1]])
+
+    def test_requests_one_active_rule_holds_under_concurrent_writers(self) -> None:
+        writers = self.concurrent_writers
+        seed = example_seed()
+        card = seed.orders[0]
+        item = card.items[0]
+        store = self.store_for(seed)
+
+        def write(_index: int) -> str:
+            try:
+                with store.transaction() as repos:
+                    repos.cancellation_requests.add_all([_draft(card, item)])
+            except ActiveRequestExists:
+                return "refused"
+            return "stored"
+
+        outcomes = _run_together(writers, write)
+        assert outcomes.count("stored") == 1, (
+            f"{outcomes.count('stored')} of {writers} concurrent writers stored an active "
+            f"request for the same item; exactly one may"
+        )
+        with store.transaction() as repos:
+            assert set(repos.cancellation_requests.active_for_items([item.pk])) == {item.pk}
+
+    def test_requests_overlapping_batches_under_concurrent_writers(self) -> None:
+        """Each writer asks for a shared item and an item of its own: exactly one batch
+        wins, and no loser leaves its own item behind."""
+        writers = self.concurrent_writers
+        seed = _wide_seed(writers + 1)
+        wide = seed.orders[-1]
+        shared, own = wide.items[0], wide.items[1:]
+        store = self.store_for(seed)
+
+        def write(index: int) -> str:
+            try:
+                with store.transaction() as repos:
+                    repos.cancellation_requests.add_all(
+                        [_draft(wide, own[index]), _draft(wide, shared)]
+                    )
+            except ActiveRequestExists:
+                return "refused"
+            return "stored"
+
+        outcomes = _run_together(writers, write)
+        assert outcomes.count("stored") == 1, f"{outcomes.count('stored')} batches won"
+        winner = outcomes.index("stored")
+        with store.transaction() as repos:
+            active = repos.cancellation_requests.active_for_items([i.pk for i in wide.items])
+        assert set(active) == {shared.pk, own[winner].pk}, "losing batches must store nothing"
+
+
+# ---------------------------------------------------------------- reasons, carriers
+
+
+class CancellationReasonRepositoryContract(_StoreContract):
+    """:class:`~guest_orders.ports.CancellationReasonRepository`."""
+
+    def test_reasons_round_trip_faithfully(self) -> None:
+        def check(reasons: list[CancellationReason]) -> None:
+            store = self.make_store(orders=(), reasons=reasons, shipping_companies=(), addresses=())
+            with store.transaction() as repos:
+                found = repos.reasons.get_many([r.pk for r in reasons])
+                active = list(repos.reasons.list_active())
+            assert_faithful(dict(found), {r.pk: r for r in reasons})
+            expected = sorted((r for r in reasons if r.is_active), key=lambda r: (r.order, r.pk))
+            assert_faithful(active, expected)
+
+        _for_all(
+            st.lists(gst.cancellation_reasons(), max_size=6, unique_by=lambda r: r.pk),
+            check,
+            shrink=self.shrink_failures,
+        )
+
+    def test_reasons_get_many_skips_unknown_and_keeps_inactive(self) -> None:
+        seed = example_seed()
+        with self.store_for(seed).transaction() as repos:
+            assert dict(repos.reasons.get_many([])) == {}
+            found = repos.reasons.get_many([4, 3, 999])
+        assert_faithful(dict(found), {r.pk: r for r in seed.reasons if r.pk in {3, 4}})
+
+    def test_reasons_list_active_sorted_by_order_then_pk(self) -> None:
+        seed = example_seed()
+        with self.store_for(seed).transaction() as repos:
+            active = [r.pk for r in repos.reasons.list_active()]
+        assert active == [2, 3, 1]
+
+
+class EasyReturnShippingCompanyRepositoryContract(_StoreContract):
+    """:class:`~guest_orders.ports.EasyReturnShippingCompanyRepository`."""
+
+    def test_shipping_companies_list_active_faithfully_by_pk(self) -> None:
+        def check(companies: list[EasyReturnShippingCompany]) -> None:
+            store = self.make_store(
+                orders=(), reasons=(), shipping_companies=companies, addresses=()
+            )
+            with store.transaction() as repos:
+                active = list(repos.shipping_companies.list_active())
+            expected = sorted((c for c in companies if c.is_active), key=lambda c: c.pk)
+            assert_faithful(active, expected)
+
+        _for_all(
+            st.lists(gst.easy_return_shipping_companies(), max_size=5, unique_by=lambda c: c.pk),
+            check,
+            shrink=self.shrink_failures,
+        )
+
+
+class AddressRepositoryContract(_StoreContract):
+    """:class:`~guest_orders.ports.AddressRepository`."""
+
+    def test_addresses_round_trip_faithfully(self) -> None:
+        def check(addresses: list[Address]) -> None:
+            store = self.make_store(
+                orders=(), reasons=(), shipping_companies=(), addresses=addresses
+            )
+            with store.transaction() as repos:
+                for address in addresses:
+                    assert_faithful(repos.addresses.get(address.pk), address)
+
+        _for_all(
+            st.lists(gst.addresses(), max_size=5, unique_by=lambda a: a.pk),
+            check,
+            shrink=self.shrink_failures,
+        )
+
+    def test_addresses_unknown_pk_is_none(self) -> None:
+        with self.store_for(example_seed()).transaction() as repos:
+            assert repos.addresses.get(999_999) is None
+
+
+# -------------------------------------------------------------------- idempotency
+
+
+class IdempotencyRepositoryContract(_StoreContract):
+    """:class:`~guest_orders.ports.IdempotencyRepository`: faithful records, one per key
+    and order (also under concurrent writers), stored with their transaction."""
+
+    def _requests(self, store: UnitOfWork, order: Order, count: int = 1) -> list[int]:
+        """Store requests for the first ``count`` items of ``order``; their ids."""
+        with store.transaction() as repos:
+            stored = repos.cancellation_requests.add_all(
+                [_draft(order, item) for item in order.items[:count]]
+            )
+        return [_id_of(request) for request in stored]
+
+    def test_idempotency_records_round_trip_faithfully(self) -> None:
+        def check(drawn: tuple[Seed, IdempotencyRecord]) -> None:
+            seed, drawn_record = drawn
+            order = seed.orders[0]
+            store = self.store_for(seed)
+            with store.transaction() as repos:
+                stored = repos.cancellation_requests.add_all(
+                    [_draft(order, item, reason=seed.reasons[0].pk) for item in order.items]
+                )
+                record = attrs.evolve(
+                    drawn_record,
+                    order=order.pk,
+                    request_ids=[_id_of(request) for request in stored],
+                )
+                repos.idempotency.add(record)
+            with store.transaction() as repos:
+                assert_faithful(repos.idempotency.get(order.pk, record.key), record)
+                assert repos.idempotency.get(order.pk, record.key + "x") is None
+
+        _for_all(
+            st.tuples(gst.seeds(), gst.idempotency_records()), check, shrink=self.shrink_failures
+        )
+
+    def test_idempotency_keys_are_per_order_and_case_sensitive(self) -> None:
+        seed = example_seed()
+        card, cash = seed.guest_orders
+        store = self.store_for(seed)
+        card_ids, cash_ids = self._requests(store, card), self._requests(store, cash)
+        records = [
+            _record(card, card_ids, key="Key-1"),
+            _record(card, card_ids, key="key-1", fingerprint="1" * 64),
+            _record(cash, cash_ids, key="Key-1", fingerprint="2" * 64),
+        ]
+        for record in records:
+            try:
+                with store.transaction() as repos:
+                    repos.idempotency.add(record)
+            except IdempotencyKeyExists:
+                pytest.fail(
+                    f"key {record.key!r} on order {record.order} was refused: keys are "
+                    "case-sensitive and scoped to their order"
+                )
+        with store.transaction() as repos:
+            for record in records:
+                assert_faithful(repos.idempotency.get(record.order, record.key), record)
+            assert repos.idempotency.get(card.pk, "KEY-1") is None
+            assert repos.idempotency.get(card.pk, "Key-1 ") is None
+
+    def test_idempotency_second_record_with_a_key_is_refused(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        store = self.store_for(seed)
+        ids = self._requests(store, card)
+        first = _record(card, ids)
+        with store.transaction() as repos:
+            repos.idempotency.add(first)
+
+        def add_again() -> None:
+            with store.transaction() as repos:
+                repos.idempotency.add(_record(card, ids, fingerprint="f" * 64))
+
+        with pytest.raises(IdempotencyKeyExists) as refused:
+            add_again()
+        assert refused.value.order == card.pk
+        with store.transaction() as repos:
+            assert_faithful(repos.idempotency.get(card.pk, first.key), first)
+
+    def test_idempotency_record_is_rolled_back_with_its_transaction(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        item = card.items[0]
+        store = self.store_for(seed)
+
+        def write_then_fail() -> None:
+            with store.transaction() as repos:
+                (stored,) = repos.cancellation_requests.add_all([_draft(card, item)])
+                repos.idempotency.add(_record(card, [_id_of(stored)]))
+                raise _Rollback
+
+        with pytest.raises(_Rollback):
+            write_then_fail()
+        with store.transaction() as repos:
+            assert repos.idempotency.get(card.pk, "retry-1") is None
+            assert dict(repos.cancellation_requests.active_for_items([item.pk])) == {}
+
+    def test_idempotency_one_record_wins_under_concurrent_writers(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        store = self.store_for(seed)
+        ids = self._requests(store, card)
+
+        def write(index: int) -> str:
+            try:
+                with store.transaction() as repos:
+                    repos.idempotency.add(_record(card, ids, fingerprint=f"{index:064x}"))
+            except IdempotencyKeyExists:
+                return "refused"
+            return "stored"
+
+        outcomes = _run_together(self.concurrent_writers, write)
+        assert outcomes.count("stored") == 1, f"{outcomes.count('stored')} records stored"
+        with store.transaction() as repos:
+            found = repos.idempotency.get(card.pk, "retry-1")
+        assert found is not None
+        assert found.fingerprint == f"{outcomes.index('stored'):064x}"
+
+
+# ------------------------------------------------------------------- unit of work
+
+
+class UnitOfWorkContract(_StoreContract):
+    """:class:`~guest_orders.ports.UnitOfWork`: commit on success, roll back on error."""
+
+    def test_unit_of_work_commits_when_the_block_ends(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        item = card.items[0]
+        store = self.store_for(seed)
+        with store.transaction() as repos:
+            (stored,) = repos.cancellation_requests.add_all([_draft(card, item)])
+        with store.transaction() as repos:
+            active = repos.cancellation_requests.active_for_items([item.pk])
+        assert_faithful(dict(active), {item.pk: stored})
+
+    def test_unit_of_work_rolls_back_when_the_block_raises(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        item, other = card.items[0], card.items[1]
+        store = self.store_for(seed)
+
+        def write_then_fail() -> None:
+            with store.transaction() as repos:
+                repos.cancellation_requests.add_all([_draft(card, item)])
+                repos.cancellation_requests.add_all([_draft(card, other)])
+                raise _Rollback
+
+        with pytest.raises(_Rollback):
+            write_then_fail()
+        with store.transaction() as repos:
+            active = repos.cancellation_requests.active_for_items([item.pk, other.pk])
+        assert dict(active) == {}, "a transaction that raised must store nothing"
+        with store.transaction() as repos:
+            stored = repos.cancellation_requests.add_all([_draft(card, item), _draft(card, other)])
+        assert len(stored) == 2, "the items must be free again after a rollback"
+
+    def test_unit_of_work_serves_many_threads(self) -> None:
+        seed = example_seed()
+        store = self.store_for(seed)
+        numbers = [order.number for order in seed.orders]
+
+        def read(index: int) -> str | None:
+            with store.transaction() as repos:
+                found = repos.orders.find_by_number(numbers[index % len(numbers)])
+            return found.number if found is not None else None
+
+        assert _run_together(8, read) == [numbers[i % len(numbers)] for i in range(8)]
+
+
+# --------------------------------------------------------------------- use cases
+
+
+def _outcome(call: Callable[[], T]) -> T | GuestOrderError:
+    try:
+        return call()
+    except GuestOrderError as error:
+        return error
+
+
+def _same_error(actual: GuestOrderError, expected: GuestOrderError) -> None:
+    assert type(actual) is type(expected), f"expected {expected!r}, got {actual!r}"
+    assert actual.code == expected.code, f"expected code {expected.code}, got {actual.code}"
+    assert actual.errors == expected.errors, (
+        f"expected errors {expected.errors!r}, got {actual.errors!r}"
+    )
+    if isinstance(expected, ActiveRequestExists):
+        assert isinstance(actual, ActiveRequestExists)
+        assert actual.order_items == expected.order_items
+
+
+def _normalized_snapshot(snapshot: OrderSnapshot) -> OrderSnapshot:
+    return attrs.evolve(snapshot, active_requests=_normalized_active(snapshot.active_requests))
+
+
+def _normalized_requests(requests: Sequence[CancellationRequest]) -> list[CancellationRequest]:
+    assert all(request.id is not None for request in requests), "stored requests need ids"
+    return [_normalized_request(request) for request in requests]
+
+
+class UseCaseStateMachine(RuleBasedStateMachine):
+    """Random sequences of lookups, single and bulk cancellations and back-office writes,
+    run against the store under test and against the in-memory reference, which must
+    agree at every step: the same result (up to ids, uuids, return codes and image URLs)
+    or the same error with the same code and field errors, and the same active request
+    for every item.
+
+    Subclass it and implement :meth:`make_store`, or get a ready subclass from
+    :meth:`UseCaseContract.state_machine`. ``MyMachine.TestCase`` is a unittest case.
+    """
+
+    def make_store(
+        self,
+        *,
+        orders: Sequence[Order],
+        reasons: Sequence[CancellationReason],
+        shipping_companies: Sequence[EasyReturnShippingCompany],
+        addresses: Sequence[Address],
+    ) -> UnitOfWork:
+        """The store under test, holding exactly these rows (see
+        :meth:`StoreContract.make_store`)."""
+        raise NotImplementedError("subclass UseCaseStateMachine and implement make_store")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seed = Seed()
+        self.policy = Policy()
+        self.clock = FixedClock(gst.DEFAULT_NOW)
+        self.reference: InMemoryStore | None = None
+        self.tested: UnitOfWork | None = None
+        self.last: tuple[CancellationCommand, str | None] | None = None
+
+    @initialize(seed=gst.seeds(), policy=gst.policies())
+    def load(self, seed: Seed, policy: Policy) -> None:
+        self.seed = seed
+        self.policy = policy
+        self.reference = seed.in_memory_store()
+        self.tested = self.make_store(
+            orders=seed.orders,
+            reasons=seed.reasons,
+            shipping_companies=seed.shipping_companies,
+            addresses=seed.addresses,
+        )
+
+    def _stores(self) -> tuple[UnitOfWork, UnitOfWork]:
+        assert self.reference is not None
+        assert self.tested is not None
+        return self.reference, self.tested
+
+    def _agree(
+        self, what: str, call: Callable[[UnitOfWork], T], normalize: Callable[[T], Any]
+    ) -> None:
+        reference, tested = self._stores()
+        expected = _outcome(lambda: call(reference))
+        actual = _outcome(lambda: call(tested))
+        event(f"{what}: {expected.code if isinstance(expected, GuestOrderError) else 'ok'}")
+        if isinstance(expected, GuestOrderError):
+            if not isinstance(actual, GuestOrderError):
+                pytest.fail(f"the reference raised {expected!r}, the store under test did not")
+            _same_error(actual, expected)
+        else:
+            if isinstance(actual, GuestOrderError):
+                pytest.fail(f"the store under test raised {actual!r}, the reference did not")
+            assert_faithful(normalize(actual), normalize(expected))
+
+    @rule(data=st.data())
+    def lookup(self, data: st.DataObject) -> None:
+        query: LookupQuery = data.draw(gst.lookup_queries(self.seed, policy=self.policy))
+        self._agree(
+            "lookup",
+            lambda uow: lookup_order(query, uow=uow, clock=self.clock, policy=self.policy),
+            _normalized_snapshot,
+        )
+
+    def _busy_items(self) -> frozenset[int]:
+        """The items with an active request (in the reference), which well-formed commands
+        avoid so that requests keep succeeding as the run goes on."""
+        reference, _ = self._stores()
+        items = [item.pk for order in self.seed.orders for item in order.items]
+        with reference.transaction() as repos:
+            return frozenset(repos.cancellation_requests.active_for_items(items))
+
+    def _command(self, data: st.DataObject, *, bulk: bool) -> CancellationCommand:
+        strategy = gst.cancellation_commands(
+            self.seed, bulk=bulk, policy=self.policy, now=self.clock.now(), busy=self._busy_items()
+        )
+        command: CancellationCommand = data.draw(strategy)
+        return command
+
+    def _cancel(self, command: CancellationCommand, key: str | None) -> None:
+        self.last = (command, key)
+        self._agree(
+            "bulk cancellation" if command.bulk else "cancellation",
+            lambda uow: request_cancellation(
+                command, uow=uow, clock=self.clock, policy=self.policy, idempotency_key=key
+            ),
+            _normalized_requests,
+        )
+
+    @rule(data=st.data(), key=_KEYS)
+    def cancel_one(self, data: st.DataObject, key: str | None) -> None:
+        self._cancel(self._command(data, bulk=False), key)
+
+    @rule(data=st.data(), key=_KEYS)
+    def cancel_many(self, data: st.DataObject, key: str | None) -> None:
+        self._cancel(self._command(data, bulk=True), key)
+
+    @precondition(lambda machine: machine.last is not None)
+    @rule()
+    def retry(self) -> None:
+        """The guest sends the last request again, with the same idempotency key."""
+        assert self.last is not None
+        self._cancel(*self.last)
+
+    @rule(data=st.data())
+    def back_office_records(self, data: st.DataObject) -> None:
+        """A request written straight to the store: rejected and completed ones make
+        history that must not block; active ones must be refused if the item has one."""
+        status = data.draw(st.sampled_from(_BACK_OFFICE_STATUSES))
+        request = data.draw(gst.cancellation_requests(self.seed, status=status))
+
+        def add(uow: UnitOfWork) -> list[CancellationRequest]:
+            with uow.transaction() as repos:
+                return list(repos.cancellation_requests.add_all([request]))
+
+        self._agree("add_all", add, _normalized_requests)
+
+    @rule(days=st.integers(1, 20))
+    def time_passes(self, days: int) -> None:
+        self.clock.advance(timedelta(days=days))
+
+    @invariant()
+    def same_active_requests(self) -> None:
+        if self.tested is None:
+            return
+        items = [item.pk for order in self.seed.orders for item in order.items]
+        reference, tested = self._stores()
+        with reference.transaction() as repos:
+            expected = repos.cancellation_requests.active_for_items(items)
+        with tested.transaction() as repos:
+            actual = repos.cancellation_requests.active_for_items(items)
+        assert_faithful(_normalized_active(actual), _normalized_active(expected))
+
+
+class UseCaseContract(_StoreContract):
+    """The use cases over the store under test."""
+
+    #: How many guests race for the same item in :meth:`test_use_case_one_guest_wins_a_race`.
+    concurrent_guests: ClassVar[int] = 16
+    #: Settings of the state machine run; ``None``: :func:`contract_settings`.
+    state_machine_settings: ClassVar[settings | None] = None
+
+    def _lookup(self, store: UnitOfWork, order: Order) -> OrderSnapshot:
+        query = LookupQuery(number=order.number, email=order.user_email)
+        return lookup_order(query, uow=store, clock=_CLOCK, policy=Policy())
+
+    def _cancel(
+        self, store: UnitOfWork, command: CancellationCommand, key: str | None = None
+    ) -> list[CancellationRequest]:
+        return request_cancellation(
+            command, uow=store, clock=_CLOCK, policy=Policy(), idempotency_key=key
+        )
+
+    def test_use_case_lookup_finds_a_guests_order(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        snapshot = self._lookup(self.store_for(seed), card)
+        assert_faithful(snapshot.order, card)
+        assert dict(snapshot.active_requests) == {}
+        assert snapshot.eligibility[1001].can_cancel
+        assert snapshot.eligibility[1002].can_refund
+        assert [c.pk for c in snapshot.easy_return_shipping_companies] == [11, 13]
+
+    def test_use_case_lookup_refuses_a_registered_customers_order(self) -> None:
+        """Even with the right number and email: only guests' orders are reachable."""
+        seed = example_seed()
+        (registered,) = seed.registered_orders
+        store = self.store_for(seed)
+        with pytest.raises(OrderNotFound):
+            self._lookup(store, registered)
+
+    def test_use_case_lookup_refuses_wrong_email_and_unknown_number(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        store = self.store_for(seed)
+        with pytest.raises(OrderNotFound):
+            self._lookup(store, attrs.evolve(card, user_email="someone.else@example.com"))
+        with pytest.raises(OrderNotFound):
+            self._lookup(store, attrs.evolve(card, number="0000000000000000"))
+
+    def test_use_case_request_is_stored_and_shown_by_lookup(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        store = self.store_for(seed)
+        command = CancellationCommand(
+            number=card.number,
+            email=card.user_email,
+            items=[
+                CancelItem(
+                    order_item=1001,
+                    reason=2,
+                    cancellation_type=CancellationType.CANCEL,
+                    description="Ordered twice",
+                )
+            ],
+            bulk=False,
+        )
+        (created,) = self._cancel(store, command)
+        assert created.id is not None
+        snapshot = self._lookup(store, card)
+        assert_faithful(dict(snapshot.active_requests), {1001: created})
+        assert not snapshot.eligibility[1001].can_cancel
+        with pytest.raises(InvalidRequest) as again:
+            self._cancel(store, command)
+        assert again.value.code == ActiveRequestExists.code
+
+    def test_use_case_refund_keeps_every_detail(self) -> None:
+        """A cash refund with an easy return, bank account, quantity, pickup address and
+        date, an image and loyalty money: all of it comes back from the store."""
+        seed = example_seed()
+        cash = seed.orders[1]
+        store = self.store_for(seed)
+        command = CancellationCommand(
+            number=cash.number,
+            email=cash.user_email,
+            items=[
+                CancelItem(
+                    order_item=1012,
+                    reason=3,
+                    cancellation_type=CancellationType.REFUND,
+                    description="Two of them arrived broken",
+                    shipping_company=11,
+                    quantity=2,
+                    iban=_IBAN,
+                    holder_name="Mehmet Öztürk",
+                    pickup_date=PickupDate(
+                        date=date(2024, 6, 3), start=time(9, 0), end=time(12, 30)
+                    ),
+                    images=[
+                        ImageUpload(
+                            content=b"\x89PNG\r\n\x1a\nbroken",
+                            media_type="image/png",
+                            description="the crack",
+                        )
+                    ],
+                ),
+                CancelItem(order_item=1011, reason=1, cancellation_type=CancellationType.CANCEL),
+            ],
+            pickup_address=22,
+            fully_refund_as_loyalty_money=False,
+            bulk=True,
+        )
+        created = self._cancel(store, command)
+        assert [r.order_item for r in created] == [1012, 1011]
+        refund = created[0]
+        assert refund.easy_return is not None
+        assert refund.easy_return.shipping_company == seed.shipping_companies[0]
+        snapshot = self._lookup(store, cash)
+        assert_faithful(dict(snapshot.active_requests), {r.order_item: r for r in created})
+
+    def test_use_case_retry_with_the_same_key_creates_nothing(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        store = self.store_for(seed)
+        item = CancelItem(order_item=1001, reason=1, cancellation_type=CancellationType.CANCEL)
+        command = CancellationCommand(
+            number=card.number, email=card.user_email, items=[item], bulk=False
+        )
+        first = self._cancel(store, command, "retry-1")
+        assert_faithful(self._cancel(store, command, "retry-1"), first)
+        assert_faithful(dict(self._lookup(store, card).active_requests), {1001: first[0]})
+        other = attrs.evolve(command, items=[attrs.evolve(item, reason=2, description="Twice")])
+        with pytest.raises(IdempotencyKeyReused):
+            self._cancel(store, other, "retry-1")
+
+    def test_use_case_bulk_request_is_all_or_nothing(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        store = self.store_for(seed)
+        cancel_first = CancelItem(
+            order_item=1001, reason=1, cancellation_type=CancellationType.CANCEL
+        )
+        self._cancel(
+            store,
+            CancellationCommand(
+                number=card.number, email=card.user_email, items=[cancel_first], bulk=False
+            ),
+        )
+        refund_fourth = CancelItem(
+            order_item=1004,
+            reason=3,
+            cancellation_type=CancellationType.REFUND,
+            shipping_company=13,
+        )
+        bulk = CancellationCommand(
+            number=card.number, email=card.user_email, items=[refund_fourth, cancel_first]
+        )
+        with pytest.raises(InvalidRequest) as refused:
+            self._cancel(store, bulk)
+        assert refused.value.code == ActiveRequestExists.code
+        assert set(self._lookup(store, card).active_requests) == {1001}
+
+    def test_use_case_one_guest_wins_a_race(self) -> None:
+        """Concurrent guests asking for the same item: one request, every other guest is
+        told ``cancellation_request_100_1``."""
+        seed = example_seed()
+        card = seed.orders[0]
+        store = self.store_for(seed)
+        command = CancellationCommand(
+            number=card.number,
+            email=card.user_email,
+            items=[
+                CancelItem(order_item=1001, reason=1, cancellation_type=CancellationType.CANCEL)
+            ],
+            bulk=False,
+        )
+
+        def ask(_index: int) -> str:
+            try:
+                self._cancel(store, command)
+            except InvalidRequest as refused:
+                return refused.code
+            return "created"
+
+        outcomes = _run_together(self.concurrent_guests, ask)
+        assert outcomes.count("created") == 1, f"{outcomes.count('created')} guests won"
+        assert set(outcomes) == {"created", ActiveRequestExists.code}
+
+    def state_machine(self) -> type[UseCaseStateMachine]:
+        """A :class:`UseCaseStateMachine` over this contract's ``make_store``."""
+        contract = self
+
+        class Machine(UseCaseStateMachine):
+            def make_store(
+                self,
+                *,
+                orders: Sequence[Order],
+                reasons: Sequence[CancellationReason],
+                shipping_companies: Sequence[EasyReturnShippingCompany],
+                addresses: Sequence[Address],
+            ) -> UnitOfWork:
+                return contract.make_store(
+                    orders=orders,
+                    reasons=reasons,
+                    shipping_companies=shipping_companies,
+                    addresses=addresses,
+                )
+
+        Machine.__name__ = Machine.__qualname__ = f"{type(self).__name__}StateMachine"
+        return Machine
+
+    def test_use_cases_agree_with_the_reference_model(self) -> None:
+        configured = self.state_machine_settings or contract_settings(shrink=self.shrink_failures)
+        run_state_machine_as_test(self.state_machine(), settings=configured)
+
+
+# ----------------------------------------------------------------------- everything
+
+
+class StoreContract(
+    OrderRepositoryContract,
+    CancellationRequestRepositoryContract,
+    CancellationReasonRepositoryContract,
+    EasyReturnShippingCompanyRepositoryContract,
+    AddressRepositoryContract,
+    IdempotencyRepositoryContract,
+    UnitOfWorkContract,
+    UseCaseContract,
+):
+    """Every storage contract at once, for a store that implements all the repositories."""
+
+
+# ------------------------------------------------------------- images and clocks
+
+
+class ImageStoreContract(abc.ABC):
+    """:class:`~guest_orders.ports.ImageStore`."""
+
+    @abc.abstractmethod
+    def make_image_store(self) -> ImageStore:
+        """A new, empty image store."""
+
+    def test_images_put_returns_a_reference(self) -> None:
+        store = self.make_image_store()
+        upload = ImageUpload(content=b"\x89PNG\r\n\x1a\n", media_type="image/png", description="x")
+        ref = store.put(upload)
+        assert isinstance(ref, ImageRef)
+        assert ref.image, "put must return where the image can be fetched"
+        assert ref.description == "x"
+
+    def test_images_identical_uploads_get_distinct_references(self) -> None:
+        store = self.make_image_store()
+        upload = ImageUpload(content=b"\xff\xd8\xff same", media_type="image/jpeg")
+        first, second = store.put(upload), store.put(upload)
+        assert first.image != second.image, "deleting one must not delete the other"
+
+    def test_images_delete_is_idempotent(self) -> None:
+        store = self.make_image_store()
+        ref = store.put(ImageUpload(content=b"\x89PNG\r\n\x1a\n", media_type="image/png"))
+        store.delete(ref)
+        store.delete(ref)
+        store.delete(ImageRef(image=ref.image + "-never-stored"))
+
+
+class ClockContract(abc.ABC):
+    """:class:`~guest_orders.ports.Clock`."""
+
+    @abc.abstractmethod
+    def make_clock(self) -> Clock:
+        """The clock under test."""
+
+    def test_clock_is_timezone_aware(self) -> None:
+        now = self.make_clock().now()
+        assert now.utcoffset() is not None, "Clock.now() must return an aware datetime"
+
+    def test_clock_does_not_run_backwards(self) -> None:
+        clock = self.make_clock()
+        readings = [clock.now() for _ in range(100)]
+        assert readings == sorted(readings)

@@ -1,0 +1,57 @@
+"""The SQL store passes the whole contract suite of ``guest_orders.testing``, as a host's
+adapter would, on SQLite and on PostgreSQL.
+
+One database per test (the ``threaded_engine`` fixture); ``make_store`` empties its tables
+before loading each Hypothesis example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+import sqlalchemy as sa
+
+from guest_orders.adapters.sqlalchemy import SqlAlchemyStore, metadata
+from guest_orders.domain import Address, CancellationReason, EasyReturnShippingCompany, Order
+from guest_orders.ports import UnitOfWork
+from guest_orders.testing.contract import StoreContract
+
+pytestmark = pytest.mark.slow  # about a minute per backend
+
+
+def _empty(engine: sa.Engine) -> None:
+    tables = metadata.sorted_tables
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(table.name for table in tables)
+            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY")
+        else:
+            for table in reversed(tables):
+                connection.execute(sa.delete(table))
+
+
+class TestSqlAlchemyStore(StoreContract):
+    engine: sa.Engine
+
+    @pytest.fixture(autouse=True)
+    def _database(self, threaded_engine: sa.Engine) -> None:
+        self.engine = threaded_engine
+
+    def make_store(
+        self,
+        *,
+        orders: Sequence[Order],
+        reasons: Sequence[CancellationReason],
+        shipping_companies: Sequence[EasyReturnShippingCompany],
+        addresses: Sequence[Address],
+    ) -> UnitOfWork:
+        _empty(self.engine)
+        store = SqlAlchemyStore(self.engine)
+        store.load(
+            orders=orders,
+            reasons=reasons,
+            shipping_companies=shipping_companies,
+            addresses=addresses,
+        )
+        return store

@@ -1,0 +1,374 @@
+"""The contract suite catches real defects: each broken adapter here fails the checks that
+guard the rule it breaks (and a correct adapter passes them, see test_memory_contract)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import Phase, settings
+
+from guest_orders.domain import (
+    Address,
+    CancellationReason,
+    CancellationRequest,
+    CustomerKind,
+    EasyReturnShippingCompany,
+    IdempotencyRecord,
+    Order,
+)
+from guest_orders.ports import (
+    ActiveRequestExists,
+    AddressRepository,
+    CancellationReasonRepository,
+    CancellationRequestRepository,
+    EasyReturnShippingCompanyRepository,
+    IdempotencyRepository,
+    ImageStore,
+    OrderRepository,
+    Repositories,
+    UnitOfWork,
+)
+from guest_orders.testing import (
+    InMemoryIdempotencyRepository,
+    InMemoryOrderRepository,
+    InMemoryStore,
+)
+from guest_orders.testing.contract import StoreContract
+
+pytest_plugins = ["pytester"]
+
+# These runs are meant to fail: find the failure, don't spend a minute shrinking it.
+_NO_SHRINKING = "guest-orders-contract-defects"
+settings.register_profile(
+    _NO_SHRINKING, phases=[Phase.explicit, Phase.generate], database=None, deadline=None
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_shrinking() -> Iterator[None]:
+    previous = settings.get_current_profile_name()
+    settings.load_profile(_NO_SHRINKING)
+    try:
+        yield
+    finally:
+        settings.load_profile(previous)
+
+
+# --------------------------------------------------------------- broken adapters
+
+
+@attrs.frozen(kw_only=True)
+class _Repositories:
+    orders: OrderRepository
+    cancellation_requests: CancellationRequestRepository
+    reasons: CancellationReasonRepository
+    shipping_companies: EasyReturnShippingCompanyRepository
+    addresses: AddressRepository
+    images: ImageStore
+    idempotency: IdempotencyRepository
+
+
+class PatchedStore:
+    """An in-memory store with some repositories swapped for broken ones."""
+
+    def __init__(
+        self,
+        base: InMemoryStore,
+        *,
+        orders: OrderRepository | None = None,
+        cancellation_requests: CancellationRequestRepository | None = None,
+        idempotency: IdempotencyRepository | None = None,
+        rolls_back: bool = True,
+    ) -> None:
+        self._base = base
+        self._rolls_back = rolls_back
+        base_repos = base.repositories
+        self._repos = _Repositories(
+            orders=orders or base_repos.orders,
+            cancellation_requests=cancellation_requests or base_repos.cancellation_requests,
+            reasons=base_repos.reasons,
+            shipping_companies=base_repos.shipping_companies,
+            addresses=base_repos.addresses,
+            images=base_repos.images,
+            idempotency=idempotency or base_repos.idempotency,
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Repositories]:
+        if not self._rolls_back:
+            yield self._repos
+            return
+        with self._base.transaction():
+            yield self._repos
+
+
+def _memory(
+    orders: Sequence[Order],
+    reasons: Sequence[CancellationReason],
+    shipping_companies: Sequence[EasyReturnShippingCompany],
+    addresses: Sequence[Address],
+) -> InMemoryStore:
+    return InMemoryStore(
+        orders=orders, reasons=reasons, shipping_companies=shipping_companies, addresses=addresses
+    )
+
+
+class GuestsOnlyOrders(InMemoryOrderRepository):
+    """Loses the customer kind on the way out: every order looks like a guest's."""
+
+    def find_by_number(self, number: str) -> Order | None:
+        order = super().find_by_number(number)
+        if order is None:
+            return None
+        return attrs.evolve(order, customer=attrs.evolve(order.customer, kind=CustomerKind.GUEST))
+
+
+def _through_float(value: Decimal) -> Decimal:
+    return Decimal(str(float(value)))
+
+
+class FloatMoneyOrders(InMemoryOrderRepository):
+    """Stores money in a float column: ``Decimal("1.10")`` comes back as ``Decimal("1.1")``."""
+
+    def find_by_number(self, number: str) -> Order | None:
+        order = super().find_by_number(number)
+        if order is None:
+            return None
+        money: dict[str, Any] = {
+            field.name: _through_float(getattr(order, field.name))
+            for field in attrs.fields(Order)
+            if isinstance(getattr(order, field.name), Decimal)
+        }
+        items = [attrs.evolve(item, price=_through_float(item.price)) for item in order.items]
+        return attrs.evolve(order, items=items, **money)
+
+
+class LaxRequests:
+    """Never refuses: trusts the use case's read to keep one active request per item."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requests: list[CancellationRequest] = []
+        self.pause = 0.0
+
+    def active_for_items(self, order_items: Collection[int]) -> Mapping[int, CancellationRequest]:
+        with self._lock:
+            return {
+                r.order_item: r
+                for r in self._requests
+                if r.is_active and r.order_item in order_items
+            }
+
+    def _store(self, requests: Sequence[CancellationRequest]) -> list[CancellationRequest]:
+        with self._lock:
+            start = len(self._requests) + 1
+            stored = [attrs.evolve(r, id=start + i) for i, r in enumerate(requests)]
+            self._requests.extend(stored)
+            return stored
+
+    def add_all(self, requests: Sequence[CancellationRequest]) -> Sequence[CancellationRequest]:
+        return self._store(requests)
+
+    def get_many(self, ids: Sequence[int]) -> Sequence[CancellationRequest]:
+        with self._lock:
+            by_id = {r.id: r for r in self._requests}
+            return [by_id[i] for i in ids if i in by_id]
+
+
+class ReadThenInsertRequests(LaxRequests):
+    """Checks before it writes, but not atomically: concurrent writers slip through."""
+
+    def add_all(self, requests: Sequence[CancellationRequest]) -> Sequence[CancellationRequest]:
+        items = [r.order_item for r in requests if r.is_active]
+        taken = set(self.active_for_items(items))
+        duplicates = {item for item in items if items.count(item) > 1}
+        if taken or duplicates:
+            raise ActiveRequestExists(taken | duplicates)
+        time.sleep(0.005)  # the window a real database round trip leaves open
+        return self._store(requests)
+
+
+class OneByOneRequests(LaxRequests):
+    """Refuses conflicts, but writes a batch one request at a time: a conflict in the
+    middle leaves the requests before it stored."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._write_lock = threading.Lock()
+
+    def add_all(self, requests: Sequence[CancellationRequest]) -> Sequence[CancellationRequest]:
+        stored: list[CancellationRequest] = []
+        for request in requests:
+            with self._write_lock:  # each request on its own is checked and written atomically
+                if request.is_active and self.active_for_items([request.order_item]):
+                    raise ActiveRequestExists([request.order_item])
+                stored += self._store([request])
+        return stored
+
+
+class CaseBlindKeys(InMemoryIdempotencyRepository):
+    """Compares keys case-insensitively, as a database column with a case-insensitive
+    collation would: ``Key-1`` and ``key-1`` become one key."""
+
+    def get(self, order: int, key: str) -> IdempotencyRecord | None:
+        return super().get(order, key.lower())
+
+    def add(self, record: IdempotencyRecord) -> None:
+        super().add(attrs.evolve(record, key=record.key.lower()))
+
+
+StoreMaker = Callable[
+    [
+        Sequence[Order],
+        Sequence[CancellationReason],
+        Sequence[EasyReturnShippingCompany],
+        Sequence[Address],
+    ],
+    UnitOfWork,
+]
+
+BROKEN: dict[str, StoreMaker] = {
+    "guests_only_orders": lambda o, r, s, a: PatchedStore(
+        _memory(o, r, s, a), orders=GuestsOnlyOrders(o)
+    ),
+    "float_money": lambda o, r, s, a: PatchedStore(_memory(o, r, s, a), orders=FloatMoneyOrders(o)),
+    "two_active_requests": lambda o, r, s, a: PatchedStore(
+        _memory(o, r, s, a), cancellation_requests=LaxRequests()
+    ),
+    "read_then_insert": lambda o, r, s, a: PatchedStore(
+        _memory(o, r, s, a), cancellation_requests=ReadThenInsertRequests()
+    ),
+    "non_atomic_batch": lambda o, r, s, a: PatchedStore(
+        _memory(o, r, s, a), cancellation_requests=OneByOneRequests()
+    ),
+    "no_rollback": lambda o, r, s, a: PatchedStore(_memory(o, r, s, a), rolls_back=False),
+    "case_blind_idempotency_keys": lambda o, r, s, a: PatchedStore(
+        _memory(o, r, s, a), idempotency=CaseBlindKeys()
+    ),
+}
+
+
+def contract_for(defect: str) -> StoreContract:
+    """The whole suite, over the broken store named ``defect``."""
+    maker = BROKEN[defect]
+
+    class Broken(StoreContract):
+        def make_store(
+            self,
+            *,
+            orders: Sequence[Order],
+            reasons: Sequence[CancellationReason],
+            shipping_companies: Sequence[EasyReturnShippingCompany],
+            addresses: Sequence[Address],
+        ) -> UnitOfWork:
+            return maker(orders, reasons, shipping_companies, addresses)
+
+    return Broken()
+
+
+# Every check named here must fail for its defect.
+MUST_FAIL: dict[str, list[str]] = {
+    "guests_only_orders": [
+        "test_orders_round_trip_faithfully",
+        "test_orders_keep_decimal_scale_and_aware_times",
+        "test_orders_registered_customers_orders_are_found",
+        "test_use_case_lookup_refuses_a_registered_customers_order",
+        "test_use_cases_agree_with_the_reference_model",
+    ],
+    "float_money": [
+        "test_orders_round_trip_faithfully",
+        "test_orders_keep_decimal_scale_and_aware_times",
+        "test_use_case_lookup_finds_a_guests_order",
+        "test_use_cases_agree_with_the_reference_model",
+    ],
+    "two_active_requests": [
+        "test_requests_second_active_request_is_refused",
+        "test_requests_approved_request_blocks_too",
+        "test_requests_batch_with_one_conflict_stores_nothing",
+        "test_requests_duplicate_items_in_one_batch_are_refused",
+        "test_requests_one_active_rule_holds_under_concurrent_writers",
+        "test_use_cases_agree_with_the_reference_model",
+    ],
+    "read_then_insert": [
+        "test_requests_one_active_rule_holds_under_concurrent_writers",
+        "test_requests_overlapping_batches_under_concurrent_writers",
+        "test_use_case_one_guest_wins_a_race",
+    ],
+    "non_atomic_batch": [
+        "test_requests_batch_with_one_conflict_stores_nothing",
+        "test_requests_duplicate_items_in_one_batch_are_refused",
+        "test_requests_overlapping_batches_under_concurrent_writers",
+    ],
+    "no_rollback": [
+        "test_unit_of_work_rolls_back_when_the_block_raises",
+        "test_idempotency_record_is_rolled_back_with_its_transaction",
+    ],
+    "case_blind_idempotency_keys": [
+        "test_idempotency_records_round_trip_faithfully",
+        "test_idempotency_keys_are_per_order_and_case_sensitive",
+    ],
+}
+
+_FAILURES = (AssertionError, pytest.fail.Exception, ExceptionGroup)
+
+
+def _fails(check: Callable[[], Any]) -> bool:
+    try:
+        check()
+    except _FAILURES:
+        return True
+    return False
+
+
+@pytest.mark.parametrize(
+    ("defect", "check"),
+    [(defect, check) for defect, checks in MUST_FAIL.items() for check in checks],
+)
+def test_the_suite_catches(defect: str, check: str) -> None:
+    contract = contract_for(defect)
+    assert _fails(getattr(contract, check)), f"{check} passed over the {defect} adapter"
+
+
+def test_read_then_insert_passes_every_sequential_check() -> None:
+    """Only the concurrency checks can see a read-then-insert race: the suite needs them."""
+    contract = contract_for("read_then_insert")
+    for check in [
+        "test_requests_second_active_request_is_refused",
+        "test_requests_batch_with_one_conflict_stores_nothing",
+        "test_requests_inactive_requests_do_not_block",
+        "test_use_case_request_is_stored_and_shown_by_lookup",
+    ]:
+        getattr(contract, check)()
+
+
+def test_a_users_run_of_the_suite_fails_over_a_broken_adapter(pytester: pytest.Pytester) -> None:
+    """Run as a user would, with pytest: the suite reports the broken rule by name."""
+    pytester.makepyfile(
+        test_broken_store="""
+        from test_contract_catches_defects import BROKEN
+        from guest_orders.testing.contract import CancellationRequestRepositoryContract
+
+        class TestMyStore(CancellationRequestRepositoryContract):
+            def make_store(self, *, orders, reasons, shipping_companies, addresses):
+                return BROKEN["non_atomic_batch"](orders, reasons, shipping_companies, addresses)
+        """
+    )
+    result = pytester.runpytest("-q", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(
+        [
+            "FAILED*TestMyStore::test_requests_batch_with_one_conflict_stores_nothing*",
+            "FAILED*TestMyStore::test_requests_duplicate_items_in_one_batch_are_refused*",
+            "FAILED*TestMyStore::test_requests_overlapping_batches_under_concurrent_writers*",
+        ],
+        consecutive=False,
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes["failed"] == 3
+    assert outcomes["passed"] >= 6
