@@ -22,7 +22,7 @@ import attrs
 import cattrs
 from cattrs.cols import list_structure_factory
 from cattrs.errors import ForbiddenExtraKeysError
-from cattrs.gen import make_dict_structure_fn
+from cattrs.gen import make_dict_structure_fn, override
 
 from guest_orders.domain import (
     Address,
@@ -56,8 +56,6 @@ Money = NewType("Money", Decimal)
 Positive = NewType("Positive", int)
 #: A string that is not empty.
 NonEmpty = NewType("NonEmpty", str)
-#: An ISO 4217 code in capitals ("TRY").
-CurrencyCode = NewType("CurrencyCode", str)
 
 
 @attrs.frozen(kw_only=True)
@@ -86,20 +84,10 @@ class DataFileError(Exception):
 
 
 # --- the file's shape ----------------------------------------------------------------------
-
-
-@attrs.frozen(kw_only=True)
-class _Choice:
-    value: NonEmpty
-    label: str
-
-
-@attrs.frozen(kw_only=True)
-class _Product:
-    pk: int
-    name: str
-    sku: str
-    image: str | None = None
+# Records the file writes as the domain does (products, customers, banks, carriers,
+# addresses) are structured straight into the domain classes. These are the others: their
+# defaults or values differ, or they refer to other records by pk. Field names are the
+# domain's.
 
 
 @attrs.frozen(kw_only=True)
@@ -108,22 +96,8 @@ class _Item:
     status: OrderStatus
     quantity: Positive = Positive(1)
     price: Money
-    product: _Product
+    product: Product
     delivered_date: datetime | None = None
-
-
-@attrs.frozen(kw_only=True)
-class _Customer:
-    id: int
-    kind: CustomerKind
-
-
-@attrs.frozen(kw_only=True)
-class _Bank:
-    pk: int
-    name: str
-    slug: str
-    logo: str | None = None
 
 
 _ZERO = Money(Decimal("0.00"))
@@ -133,10 +107,10 @@ _ZERO = Money(Decimal("0.00"))
 class _Order:
     pk: int
     number: NonEmpty
-    customer: _Customer
+    customer: Customer
     user_email: str
     status: OrderStatus
-    currency: CurrencyCode
+    currency: Currency
     payment_type: PaymentType
     amount: Money
     discount_amount: Money = _ZERO
@@ -157,8 +131,8 @@ class _Order:
     gift_box_note: str | None = None
     notes: str | None = None
     bin_number: str | None = None
-    shipping_company: _Choice | None = None
-    bank: _Bank | None = None
+    shipping_company: ShippingCompany | None = None
+    bank: Bank | None = None
     extra_field: dict[str, Any] | None = None
     created_date: datetime
     modified_date: datetime | None = None
@@ -177,19 +151,6 @@ class _Reason:
     extra_information_needed: bool = False
     order: int = 0
     translations: dict[str, str] | None = None
-
-
-@attrs.frozen(kw_only=True)
-class _Company:
-    pk: int
-    shipping_company: _Choice
-    is_active: bool = True
-
-
-@attrs.frozen(kw_only=True)
-class _Address:
-    pk: int
-    customer_id: int
 
 
 @attrs.frozen(kw_only=True)
@@ -214,8 +175,8 @@ class _Request:
 class _File:
     orders: list[_Order] = attrs.Factory(list)
     cancellation_reasons: list[_Reason] = attrs.Factory(list)
-    easy_return_shipping_companies: list[_Company] = attrs.Factory(list)
-    addresses: list[_Address] = attrs.Factory(list)
+    easy_return_shipping_companies: list[EasyReturnShippingCompany] = attrs.Factory(list)
+    addresses: list[Address] = attrs.Factory(list)
     cancellation_requests: list[_Request] = attrs.Factory(list)
 
 
@@ -249,10 +210,10 @@ def _non_empty(value: Any, _type: Any) -> str:
     return value
 
 
-def _currency(value: Any, _type: Any) -> str:
+def _currency(value: Any, _type: Any) -> Currency:
     if type(value) is not str or not re.fullmatch("[A-Z]{3}", value):
         raise ValueError('expected an ISO 4217 currency code in capitals, such as "TRY"')
-    return value
+    return Currency(code=value)
 
 
 def _subject(value: Any, _type: Any) -> str:
@@ -311,7 +272,7 @@ def _build() -> cattrs.Converter:
     conv.register_structure_hook(datetime, _datetime)
     conv.register_structure_hook(Positive, _positive)
     conv.register_structure_hook(NonEmpty, _non_empty)
-    conv.register_structure_hook(CurrencyCode, _currency)
+    conv.register_structure_hook(Currency, _currency)
     conv.register_structure_hook(_Subject, _subject)
     conv.register_structure_hook(OrderStatus, _enum_hook(OrderStatus, by_name=True))
     for enum_type in (
@@ -336,22 +297,26 @@ def _build() -> cattrs.Converter:
         return structure
 
     conv.register_structure_hook_factory(lambda t: getattr(t, "__origin__", None) is list, lists)
+    # A carrier's value is checked here, so that an empty one is named by its path.
+    overrides: dict[type, dict[str, Any]] = {
+        ShippingCompany: {"value": override(struct_hook=_non_empty)}
+    }
     # Innermost first: a class's generated function looks its fields' hooks up once.
     for cls in (
-        _Choice,
-        _Product,
+        ShippingCompany,
+        Product,
         _Item,
-        _Customer,
-        _Bank,
+        Customer,
+        Bank,
         _Order,
         _Reason,
-        _Company,
-        _Address,
+        EasyReturnShippingCompany,
+        Address,
         _EasyReturn,
         _Request,
         _File,
     ):
-        generated = make_dict_structure_fn(cls, conv)
+        generated = make_dict_structure_fn(cls, conv, **overrides.get(cls, {}))
 
         def structure(value: Any, type_: Any, generated: Any = generated) -> Any:
             if type(value) is not dict:
@@ -407,61 +372,11 @@ class _Collector:
 
 def _order(raw: _Order) -> Order:
     return Order(
-        pk=raw.pk,
-        number=raw.number,
-        customer=Customer(id=raw.customer.id, kind=raw.customer.kind),
-        user_email=raw.user_email,
-        status=raw.status,
-        currency=Currency(code=raw.currency),
-        payment_type=raw.payment_type,
-        amount=raw.amount,
-        discount_amount=raw.discount_amount,
-        shipping_amount=raw.shipping_amount,
-        shipping_tax_rate=raw.shipping_tax_rate,
-        refund_amount=raw.refund_amount,
-        discount_refund_amount=raw.discount_refund_amount,
-        shipping_refund_amount=raw.shipping_refund_amount,
-        installment_count=raw.installment_count,
-        installment_interest_amount=raw.installment_interest_amount,
-        order_type=raw.order_type,
-        tracking_url=raw.tracking_url,
-        tracking_number=raw.tracking_number,
-        invoice_number=raw.invoice_number,
-        invoice_date=raw.invoice_date,
-        e_archive_url=raw.e_archive_url,
-        has_gift_box=raw.has_gift_box,
-        gift_box_note=raw.gift_box_note,
-        notes=raw.notes,
-        bin_number=raw.bin_number,
-        shipping_company=(
-            ShippingCompany(value=raw.shipping_company.value, label=raw.shipping_company.label)
-            if raw.shipping_company is not None
-            else None
-        ),
-        bank=(
-            Bank(pk=raw.bank.pk, name=raw.bank.name, slug=raw.bank.slug, logo=raw.bank.logo)
-            if raw.bank is not None
-            else None
-        ),
-        extra_field=raw.extra_field,
-        created_date=raw.created_date,
-        modified_date=raw.modified_date or raw.created_date,
-        items=[
-            OrderItem(
-                pk=item.pk,
-                status=item.status,
-                quantity=item.quantity,
-                price=item.price,
-                product=Product(
-                    pk=item.product.pk,
-                    name=item.product.name,
-                    sku=item.product.sku,
-                    image=item.product.image,
-                ),
-                delivered_date=item.delivered_date,
-            )
-            for item in raw.items
-        ],
+        **{
+            **attrs.asdict(raw, recurse=False),
+            "modified_date": raw.modified_date or raw.created_date,
+            "items": [OrderItem(**attrs.asdict(item, recurse=False)) for item in raw.items],
+        }
     )
 
 
@@ -490,27 +405,9 @@ def _to_domain(raw: _File) -> DemoData | list[tuple[str, str]]:
                 found.add(f"orders[{index}].items[{position}].pk", f"item pk {item.pk} is taken")
             item_order[item.pk] = order
     reasons = [
-        CancellationReason(
-            pk=r.pk,
-            subject=r.subject,
-            cancellation_type=r.cancellation_type,
-            is_active=r.is_active,
-            extra_information_needed=r.extra_information_needed,
-            order=r.order,
-            translations=r.translations,
-        )
-        for r in raw.cancellation_reasons
+        CancellationReason(**attrs.asdict(r, recurse=False)) for r in raw.cancellation_reasons
     ]
-    companies = {
-        c.pk: EasyReturnShippingCompany(
-            pk=c.pk,
-            shipping_company=ShippingCompany(
-                value=c.shipping_company.value, label=c.shipping_company.label
-            ),
-            is_active=c.is_active,
-        )
-        for c in raw.easy_return_shipping_companies
-    }
+    companies = {c.pk: c for c in raw.easy_return_shipping_companies}
     requests = _requests(raw, item_order, {r.pk for r in reasons}, companies, found)
     if found.problems:
         return found.problems
@@ -518,7 +415,7 @@ def _to_domain(raw: _File) -> DemoData | list[tuple[str, str]]:
         orders=tuple(orders),
         reasons=tuple(reasons),
         shipping_companies=tuple(companies.values()),
-        addresses=tuple(Address(pk=a.pk, customer_id=a.customer_id) for a in raw.addresses),
+        addresses=tuple(raw.addresses),
         cancellation_requests=tuple(requests),
     )
 
