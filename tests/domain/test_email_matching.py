@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 import pytest
+from email_validator import validate_email
 from hypothesis import given
 from hypothesis import strategies as st
 
+from guest_orders.domain import emails
 from guest_orders.domain.emails import (
     EmailNotValidError,
+    _is_normalized,
     emails_match,
     match_key,
     normalize_email,
@@ -152,3 +156,153 @@ def test_legacy_invalid_stored_email_still_matches_exactly() -> None:
     assert emails_match("old..address@example.com", stored, fold_local_ascii=False)
     assert not emails_match("Old..address@example.com", stored, fold_local_ascii=False)
     assert emails_match("Old..address@example.com", stored, fold_local_ascii=True)
+
+
+# --- the candidate is compared without a second validation when it is normalized ----------
+
+# Characters that exercise every branch: ASCII case, atext and specials, dotless/dotted i,
+# sharp s, a combining acute and caron (NFC composes é and ǰ, not J̌), full-width letters.
+_TRICKY = "aAjJzZ09._+-!'\"\\<> ()[]ıİßéÉ\u0301\u030cｄ"
+tricky_locals = st.one_of(
+    ascii_local,
+    st.text(_TRICKY, min_size=0, max_size=8),
+    st.sampled_from(["Info", "info", "INFO", "postMaster", "mar\u212aeting", '"quoted"']),
+)
+tricky_domains = st.one_of(
+    ascii_domain,
+    ascii_domain.map(str.upper),
+    st.sampled_from(
+        ["xn--mnchen-3ya.de", "münchen.de", "MÜNCHEN.de", "example.invalid", "a..b", "[1.2.3.4]"]
+    ),
+    st.text("abcXYZ-.09ı", min_size=0, max_size=8),
+)
+tricky_emails = st.one_of(
+    st.builds("{}@{}".format, tricky_locals, tricky_domains),
+    st.emails(),
+    st.text(_TRICKY + "@", max_size=12),
+)
+
+
+def _spellings(email: str) -> list[str]:
+    """The address itself and spellings of it that may or may not match it."""
+    local, _, domain = email.rpartition("@")
+    return [
+        email,
+        f"{local}@{domain.upper()}",
+        f"{local.lower()}@{domain}",
+        f"{swap_ascii_case(local)}@{domain}",
+        unicodedata.normalize("NFD", email),
+        unicodedata.normalize("NFC", email),
+    ]
+
+
+def _validating_both(candidate: str, stored: str, *, fold: bool) -> bool:
+    """The answer when the candidate is validated like the stored email."""
+    return match_key(candidate, fold_local_ascii=fold) == match_key(stored, fold_local_ascii=fold)
+
+
+@given(email=tricky_emails, data=st.data(), fold=st.booleans())
+def test_the_shortcut_never_changes_the_answer(
+    email: str, data: st.DataObject, *, fold: bool
+) -> None:
+    """Skipping the candidate's validation gives the answer validating it gives: a
+    candidate that is not normalized (a ``LookupQuery`` built by hand) can never match an
+    address its normalized form does not match, nor miss one it matches."""
+    candidate = data.draw(st.sampled_from(_spellings(email)))
+    stored = data.draw(st.one_of(st.sampled_from(_spellings(email)), tricky_emails))
+    expected = _validating_both(candidate, stored, fold=fold)
+    assert emails_match(candidate, stored, fold_local_ascii=fold) is expected
+    assert emails_match(stored, candidate, fold_local_ascii=fold) is _validating_both(
+        stored, candidate, fold=fold
+    )
+
+
+@BOTH_MODES
+@pytest.mark.parametrize(
+    ("candidate", "stored"),
+    [
+        ("j\u030c@example.com", "J\u030c@example.com"),  # NFC composes ǰ, not J̌
+        ("J\u030c@example.com", "\u01f0@example.com"),
+        ("info@example.com", "Info@example.com"),
+        ("Info@example.com", "info@example.com"),
+        ("user@münchen.de", "user@xn--mnchen-3ya.de"),
+        ("user@xn--mnchen-3ya.de", "user@münchen.de"),
+        ("old..address@example.com", "old..address@Example.com"),
+        ("user@example.invalid", "user@EXAMPLE.invalid"),
+    ],
+)
+def test_the_shortcut_agrees_on_edge_cases(*, fold: bool, candidate: str, stored: str) -> None:
+    expected = _validating_both(candidate, stored, fold=fold)
+    assert emails_match(candidate, stored, fold_local_ascii=fold) is expected
+
+
+@given(email=tricky_emails)
+def test_a_candidate_taken_as_normalized_is_its_own_match_key(email: str) -> None:
+    for spelling in _spellings(email):
+        if _is_normalized(spelling):
+            assert match_key(spelling, fold_local_ascii=False) == spelling.encode(
+                "utf-8", "surrogatepass"
+            )
+
+
+@given(email=st.emails())
+def test_normalizing_twice_changes_nothing(email: str) -> None:
+    """What ``parse_lookup`` hands the use case compares as it did when validated again."""
+    normalized = normalize_email(email)
+    assert normalize_email(normalized) == normalized
+    if _is_normalized(normalized):
+        assert match_key(normalized, fold_local_ascii=False) == normalized.encode()
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["guest1@example.com", "Guest.Buyer@example.com", "çağla@example.com", "o'neil+tag@shop.co.uk"],
+)
+def test_common_normalized_addresses_take_the_shortcut(email: str) -> None:
+    assert normalize_email(email) == email
+    assert _is_normalized(email)
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "Guest.Buyer@EXAMPLE.com",  # the domain is lowercased by normalization
+        "jose\u0301@example.com",  # NFD
+        "Info@example.com",  # RFC 2142 names are lowercased
+        "user@xn--mnchen-3ya.de",  # Punycode is decoded
+        "user@münchen.de",  # a Unicode domain goes through UTS 46
+        '"quoted"@example.com',
+        "Name <user@example.com>",
+        " user@example.com",
+    ],
+)
+def test_other_spellings_are_validated(email: str) -> None:
+    assert not _is_normalized(email)
+
+
+class _CountingValidator:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, email: str, **kwargs: Any) -> Any:
+        self.calls += 1
+        return validate_email(email, **kwargs)
+
+
+@BOTH_MODES
+def test_a_hit_and_a_miss_validate_the_same_number_of_emails(
+    monkeypatch: pytest.MonkeyPatch, *, fold: bool
+) -> None:
+    counting = _CountingValidator()
+    monkeypatch.setattr(emails, "validate_email", counting)
+    candidate = "Guest.Buyer@example.com"  # as parse_lookup gives it
+    calls = []
+    for stored in ["Guest.Buyer@example.com", "other@example.com", "nobody@example.invalid"]:
+        counting.calls = 0
+        emails_match(candidate, stored, fold_local_ascii=fold)
+        calls.append(counting.calls)
+    assert calls == [1, 1, 1]  # the stored side only, the decoy too
+
+    counting.calls = 0
+    assert emails_match("Guest.Buyer@EXAMPLE.COM", "Guest.Buyer@example.com", fold_local_ascii=fold)
+    assert counting.calls == 2  # not normalized: validated, then compared

@@ -38,6 +38,7 @@ from guest_orders.domain import (
     LookupQuery,
     OrderStatus,
 )
+from guest_orders.domain.emails import EmailNotValidError, normalize_email
 from guest_orders.errors import GuestOrderError, OrderNotFound
 from guest_orders.policy import EmailMatch, Policy
 from guest_orders.use_cases import lookup_order
@@ -97,6 +98,50 @@ def test_local_part_case_matters_by_default() -> None:
 def test_case_insensitive_policy_folds_the_local_part() -> None:
     world = World(policy=Policy(email_match=EmailMatch.CASE_INSENSITIVE))
     assert world.lookup(GUEST_NUMBER, "GUEST.BUYER@example.com").order.number == GUEST_NUMBER
+
+
+def _found(world: World, email: str) -> bool:
+    try:
+        world.lookup(GUEST_NUMBER, email)
+    except OrderNotFound:
+        return False
+    return True
+
+
+_GUEST_SPELLINGS = [
+    GUEST_EMAIL,
+    "Guest.Buyer@EXAMPLE.COM",
+    "guest.buyer@example.com",
+    "GUEST.BUYER@Example.com",
+    "gUEST.bUYER@example.com",
+    " Guest.Buyer@example.com",
+    "Guest.Buyer@example.com.",
+    '"Guest.Buyer"@example.com',
+    "Guest Buyer <Guest.Buyer@example.com>",
+    "Guest.Buyer@xn--exampl-gva.com",
+]
+
+
+@given(
+    email=st.one_of(st.sampled_from(_GUEST_SPELLINGS), st.emails()),
+    match=st.sampled_from(list(EmailMatch)),
+)
+def test_a_hand_built_query_finds_the_order_only_as_its_normalized_form_does(
+    email: str, match: EmailMatch
+) -> None:
+    """``LookupQuery.email`` is expected normalized, as ``parse_lookup`` gives it; one
+    built by hand with another spelling never finds an order that the normalized spelling
+    would not (it is validated first, so it finds exactly the same ones)."""
+    world = World(policy=Policy(email_match=match))
+    try:
+        normalized = normalize_email(email)
+    except EmailNotValidError:
+        normalized = None
+    found = _found(world, email)
+    if normalized is None:
+        assert not found  # the order's email is valid: an invalid spelling is another
+    else:
+        assert found is _found(world, normalized)
 
 
 @pytest.mark.parametrize("match", list(EmailMatch))

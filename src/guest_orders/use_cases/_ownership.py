@@ -25,6 +25,8 @@ def load_owned_order(
     """
     order = repos.orders.find_by_number(query.number)
     stored_email = order.user_email if order is not None else _DECOY_EMAIL
+    # The guest's email, normalized by the wire layer, is compared as it is (validated only
+    # when it is not in a normalized form); the stored one, or the decoy, always is.
     email_ok = emails_match(
         query.email,
         stored_email,

@@ -73,7 +73,8 @@ def request_cancellation(
     Raises :class:`guest_orders.OrderNotFound` for every kind of ownership miss and
     :class:`guest_orders.InvalidRequest` naming every failing field otherwise, including
     ``cancellation_request_100_1`` for an item that already has an active request.
-    Throttled like :func:`guest_orders.use_cases.lookup_order`.
+    Throttled like :func:`guest_orders.use_cases.lookup_order`, and the command's email
+    is expected normalized as there.
 
     ``idempotency_key`` (1 to 255 visible ASCII characters, else ``InvalidRequest`` with
     ``invalid_idempotency_key``) makes retries safe. It is looked up only once ownership is
@@ -197,7 +198,13 @@ def _check(
             )
 
     companies = {c.pk: c for c in snapshot.easy_return_shipping_companies}
-    per_item = [_check_item(item, snapshot, reasons, companies, now=now) for item in command.items]
+    # One map for the whole request: looking each item up in ``Order.items`` would make a
+    # bulk request quadratic in its number of items.
+    order_items = {order_item.pk: order_item for order_item in snapshot.order.items}
+    per_item = [
+        _check_item(item, snapshot, order_items, reasons, companies, now=now)
+        for item in command.items
+    ]
     if not top and not any(per_item):
         return
     tree: dict[str, object] = dict(top)
@@ -228,13 +235,14 @@ class _ItemContext:
 def _check_item(
     item: CancelItem,
     snapshot: OrderSnapshot,
+    order_items: Mapping[int, OrderItem],
     reasons: Mapping[int, CancellationReason],
     companies: Mapping[int, EasyReturnShippingCompany],
     *,
     now: datetime,
 ) -> _FieldErrors:
     errors: _FieldErrors = {}
-    order_item = snapshot.order.item(item.order_item)
+    order_item = order_items.get(item.order_item)
     if order_item is None:
         _add(
             errors,

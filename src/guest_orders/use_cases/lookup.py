@@ -25,6 +25,12 @@ def lookup_order(
 ) -> OrderSnapshot:
     """The guest's order with what they may do with each item now.
 
+    ``query.email`` is expected normalized, as :func:`guest_orders.wire.parse_lookup`
+    gives it (:func:`guest_orders.domain.emails.normalize_email`): it is then compared as
+    it is, and only the order's email is validated. A query built by hand with another
+    spelling is validated first, so it finds exactly the orders its normalized spelling
+    finds, at the cost of one more validation.
+
     Raises :class:`guest_orders.OrderNotFound` for every kind of miss, and
     :class:`guest_orders.TooManyAttempts` — before touching storage — when the limiter
     says the number or the ``client`` (a key the transport supplies) made too many failed
