@@ -109,7 +109,8 @@ class Figure:
     """One line of the report: what was measured, its target, and whether it is met.
 
     ``value`` and ``check`` (for ratio targets) let several runs be summarised by their
-    median.
+    median. ``not_applicable`` names why a target does not apply to the library (the
+    figure is still measured and shown, and not counted as met or missed).
     """
 
     section: str
@@ -120,6 +121,7 @@ class Figure:
     note: str = ""
     value: float | None = None
     check: Limit | None = None
+    not_applicable: str = ""
 
 
 @dataclass
@@ -127,7 +129,7 @@ class Report:
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def add(
+    def add(  # noqa: PLR0913  # one keyword per field of a Figure
         self,
         section: str,
         name: str,
@@ -138,10 +140,11 @@ class Report:
         note: str = "",
         value: float | None = None,
         check: Limit | None = None,
+        not_applicable: str = "",
     ) -> None:
         if check is not None and value is not None and met is None:
             met = check(value)
-        figure = Figure(section, name, measured, target, met, note, value, check)
+        figure = Figure(section, name, measured, target, met, note, value, check, not_applicable)
         self.figures.append(figure)
         print(_line(figure), flush=True)
 
@@ -150,14 +153,21 @@ class Report:
         print(f"  note: {text}", flush=True)
 
 
-def verdict(met: bool | None) -> str:  # noqa: FBT001  # a tri-state, not a flag
+def verdict(met: bool | None, not_applicable: str = "") -> str:  # noqa: FBT001  # a tri-state
+    if not_applicable:
+        return "n/a"
     return {True: "MET", False: "MISSED", None: "info"}[met]
 
 
 def _line(figure: Figure) -> str:
     target = f"  (target {figure.target})" if figure.target else ""
+    if figure.not_applicable:
+        target += f"  n/a ({figure.not_applicable})"
     note = f"  [{figure.note}]" if figure.note else ""
-    return f"  {verdict(figure.met):6} {figure.name}: {figure.measured}{target}{note}"
+    return (
+        f"  {verdict(figure.met, figure.not_applicable):6} {figure.name}: {figure.measured}"
+        f"{target}{note}"
+    )
 
 
 def us(seconds: float) -> str:

@@ -112,7 +112,15 @@ def _combine(harness: Any, reports: list[Any]) -> Any:
             measured = last.measured
             met = None if last.met is None else all(f.met for f in figures)
         combined.figures.append(
-            harness.Figure(last.section, name, measured, last.target, met, last.note)
+            harness.Figure(
+                last.section,
+                name,
+                measured,
+                last.target,
+                met,
+                last.note,
+                not_applicable=last.not_applicable,
+            )
         )
     return combined
 
@@ -124,12 +132,22 @@ def _summary(harness: Any, report: Any, *, elapsed: float, markdown: bool) -> No
         print("| figure | measured | target | met? |")
         print("|---|---|---|---|")
         for f in rows:
-            print(f"| {f.name} | {f.measured} | {f.target} | {harness.verdict(f.met)} |")
+            verdict = harness.verdict(f.met, f.not_applicable)
+            if f.not_applicable:
+                verdict += f" ({f.not_applicable})"
+            print(f"| {f.name} | {f.measured} | {f.target} | {verdict} |")
     else:
         for f in rows:
-            print(f"  {harness.verdict(f.met):6}  {f.name}: {f.measured}  (target {f.target})")
-    met = sum(1 for f in rows if f.met)
-    print(f"\n{met} of {len(rows)} targets met.")
+            verdict = harness.verdict(f.met, f.not_applicable)
+            why = f"; n/a: {f.not_applicable}" if f.not_applicable else ""
+            print(f"  {verdict:6}  {f.name}: {f.measured}  (target {f.target}{why})")
+    applicable = [f for f in rows if not f.not_applicable]
+    met = sum(1 for f in applicable if f.met)
+    skipped = len(rows) - len(applicable)
+    print(
+        f"\n{met} of {len(applicable)} targets met"
+        + (f" ({skipped} more not applicable to the library)." if skipped else ".")
+    )
     for note in report.notes:
         print(f"note: {note}")
 

@@ -94,13 +94,17 @@ def test_engine_arguments_win_over_the_defaults(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_postgresql_urls_use_psycopg_3_with_pre_ping() -> None:
+def test_postgresql_urls_use_psycopg_3_without_pre_ping() -> None:
+    """No round trip per checkout by default; a host that needs it turns it on."""
     engine = make_engine("postgresql://user@db.invalid/shop")  # no connection is made
     assert engine.dialect.driver == "psycopg"
-    assert engine.pool._pre_ping
+    assert not engine.pool._pre_ping
     assert engine.hide_parameters
-    explicit = make_engine("postgresql+psycopg://user@db.invalid/shop", pool_pre_ping=False)
-    assert not explicit.pool._pre_ping
+    explicit = make_engine(
+        "postgresql+psycopg://user@db.invalid/shop", pool_pre_ping=True, pool_recycle=300
+    )
+    assert explicit.pool._pre_ping
+    assert explicit.pool._recycle == 300
 
 
 @pytest.mark.postgres

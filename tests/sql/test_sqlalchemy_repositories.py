@@ -3,15 +3,18 @@ field, and ``add_all`` stores a whole batch or nothing, one active request per i
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 
 from guest_orders.adapters.sqlalchemy import (
     ONE_ACTIVE_INDEX,
@@ -19,9 +22,12 @@ from guest_orders.adapters.sqlalchemy import (
     SqlAlchemyImageStore,
     SqlAlchemyStore,
     UtcDateTime,
+    _driver,
     cancellation_request_images,
     cancellation_requests,
+    create_schema,
     images,
+    make_engine,
 )
 from guest_orders.domain import (
     Address,
@@ -624,3 +630,190 @@ def test_a_transaction_that_raises_is_rolled_back(
         write_then_fail()
 
     assert count_request_rows(engine) == EMPTY
+
+
+# --- the lookup's SELECTs on the DBAPI connection ------------------------------------------
+# find_by_number, active_for_items and the carriers' list_active run on the transaction's
+# DBAPI connection (``_driver``); through exec_driver_sql when a listener or the SQL log
+# watches; through Core on other drivers. All three read the same.
+
+
+def _exact(value: Any) -> Any:
+    """``value`` in a form where equal means identical: types, Decimal scales, offsets."""
+    if attrs.has(type(value)):
+        fields = attrs.fields(type(value))
+        return (
+            type(value).__name__,
+            tuple((f.name, _exact(getattr(value, f.name))) for f in fields),
+        )
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((repr(k), _exact(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, tuple(_exact(v) for v in value))
+    if isinstance(value, datetime):
+        return ("datetime", value.isoformat(), repr(value.tzinfo))
+    return (type(value).__name__, str(value))
+
+
+def _lookup_reads(store: SqlAlchemyStore, numbers: Sequence[str], items: Sequence[int]) -> Any:
+    with store.transaction() as repos:
+        return (
+            [repos.orders.find_by_number(number) for number in numbers],
+            dict(repos.cancellation_requests.active_for_items(items)),
+            dict(repos.cancellation_requests.active_for_items([])),
+            list(repos.shipping_companies.list_active()),
+        )
+
+
+def _seed_lookup_data(store: SqlAlchemyStore) -> tuple[list[str], list[int]]:
+    full = full_order(item_pks=(103, 101, 102))
+    seed(store, full, minimal_order())
+    with store.transaction() as repos:
+        repos.cancellation_requests.add_all(
+            [
+                full_request(full, 101),
+                minimal_request(full, 102),
+                minimal_request(full, 103, status=CancellationRequestStatus.REJECTED),
+            ]
+        )
+    return [full.number, minimal_order().number, "no such order"], [101, 102, 103, 999]
+
+
+class _Recorder:
+    """Every statement that goes through SQLAlchemy's cursor execution (Core or
+    exec_driver_sql), seen where the dialect executes it: no event listener involved."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, engine: sa.Engine) -> None:
+        self.statements: list[str] = []
+        dialect: Any = engine.dialect
+        for name in ("do_execute", "do_execute_no_params"):
+            original = getattr(dialect, name)
+            monkeypatch.setattr(dialect, name, self._recording(original))
+
+    def _recording(self, original: Any) -> Any:
+        def record(cursor: Any, statement: str, *args: Any, **kwargs: Any) -> Any:
+            self.statements.append(statement.split(None, 1)[0])
+            return original(cursor, statement, *args, **kwargs)
+
+        return record
+
+
+def test_the_lookup_reads_alike_on_every_path(
+    engine: sa.Engine, store: SqlAlchemyStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    numbers, items = _seed_lookup_data(store)
+    recorder = _Recorder(monkeypatch, engine)
+
+    direct = _lookup_reads(store, numbers, items)
+    assert recorder.statements == []  # nothing went through SQLAlchemy's execution
+
+    def listener(*_args: Any) -> None:
+        pass
+
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        observed = _lookup_reads(store, numbers, items)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    sqlite = engine.dialect.name == "sqlite"
+    assert recorder.statements == ["BEGIN"] * sqlite + ["SELECT"] * 6
+
+    recorder.statements.clear()
+    monkeypatch.setattr(_driver, "_DRIVERS", frozenset())  # as on any other driver
+    core = _lookup_reads(store, numbers, items)
+    assert recorder.statements == ["SELECT"] * 6  # BEGIN IMMEDIATE, unobserved, stays raw
+
+    orders, active, none, carriers = direct
+    assert orders[0] == full_order(item_pks=(103, 101, 102))
+    assert orders[1:] == [minimal_order(), None]
+    assert sorted(active) == [101, 102]
+    assert none == {}
+    assert [c.pk for c in carriers] == [9, COMPANY]
+    assert _exact(direct) == _exact(observed) == _exact(core)
+
+
+def test_a_schema_translate_map_is_honoured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Core renders the schemas of each execution: with a ``schema_translate_map``, the
+    lookup's SELECTs go through it."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'shop.sqlite3'}")
+    create_schema(engine)
+    seed(SqlAlchemyStore(engine), full_order())
+    translated = engine.execution_options(schema_translate_map={None: "main"})
+    recorder = _Recorder(monkeypatch, engine)
+    try:
+        with SqlAlchemyStore(translated).transaction() as repos:
+            assert repos.orders.find_by_number(full_order().number) == full_order()
+            assert dict(repos.cancellation_requests.active_for_items([101])) == {}
+            assert len(repos.shipping_companies.list_active()) == 2
+    finally:
+        engine.dispose()
+    assert recorder.statements == ["SELECT"] * 3
+
+
+def test_statements_on_the_dbapi_connection_fail_as_sqlalchemy_errors(
+    engine: sa.Engine, store: SqlAlchemyStore
+) -> None:
+    order = full_order()
+    seed(store, order)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE orders RENAME TO orders_elsewhere")
+
+    with pytest.raises(sa.exc.DBAPIError) as caught, store.transaction() as repos:
+        repos.orders.find_by_number(order.number)
+    message = str(caught.value)
+    assert "orders" in message
+    assert "parameters hidden" in message
+    assert order.number not in message
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_under_a_lookup_is_replaced(pg_engine: sa.Engine) -> None:
+    """Without ``pool_pre_ping``, a dead pooled connection fails its first statement: the
+    error is SQLAlchemy's, the connection is invalidated, and the next transaction gets a
+    fresh one."""
+    store = SqlAlchemyStore(pg_engine)
+    order = full_order()
+    seed(store, order)
+    with store.transaction() as repos:
+        pid = repos.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    admin = sa.create_engine(pg_engine.url, poolclass=NullPool)
+    with admin.begin() as connection:
+        connection.exec_driver_sql("SELECT pg_terminate_backend(%(pid)s)", {"pid": pid})
+    admin.dispose()
+
+    def lookup_on_the_dead_connection() -> None:
+        with store.transaction() as repos:
+            driver_connection: Any = repos.connection.connection.driver_connection
+            assert driver_connection.info.backend_pid == pid
+            repos.orders.find_by_number(order.number)
+
+    with pytest.raises(sa.exc.OperationalError) as caught:
+        lookup_on_the_dead_connection()
+    assert caught.value.connection_invalidated
+
+    with store.transaction() as repos:
+        assert repos.orders.find_by_number(order.number) == order
+
+
+def test_sql_logging_sees_the_lookup_without_its_values(
+    store: SqlAlchemyStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    order = full_order()
+    seed(store, order)
+    caplog.set_level(logging.DEBUG, logger="sqlalchemy.engine")
+
+    with store.transaction() as repos:
+        found = repos.orders.find_by_number(order.number)
+        assert found is not None
+        repos.cancellation_requests.active_for_items([item.pk for item in found.items])
+
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("FROM orders LEFT OUTER JOIN order_items" in m for m in messages)
+    assert any("FROM cancellation_requests" in m for m in messages)
+    assert any("parameters hidden" in m for m in messages)
+    assert "Row (values hidden)" in messages
+    for message in messages:
+        assert order.number not in message
+        assert GUEST_EMAIL not in message

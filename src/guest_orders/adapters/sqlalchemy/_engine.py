@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
+from guest_orders.adapters.sqlalchemy import _driver
+
 __all__ = ["make_engine"]
 
 SqliteBegin = Literal["DEFERRED", "IMMEDIATE", "EXCLUSIVE"]
@@ -51,7 +53,11 @@ def make_engine(
     ``sqlalchemy.engine.Engine.guest_orders`` (``logging_name``), a logger whose DEBUG
     records of fetched rows are kept without their values.
 
-    PostgreSQL: a bare ``postgresql://`` URL uses psycopg 3; ``pool_pre_ping=True``.
+    PostgreSQL: a bare ``postgresql://`` URL uses psycopg 3. No ``pool_pre_ping``: it
+    costs a round trip to the server at every connection checkout, that is once per
+    transaction. Pass ``pool_pre_ping=True`` (and ``pool_recycle=...`` seconds, below
+    the server's or a proxy's idle timeout) where pooled connections can go stale, for
+    example behind PgBouncer or a firewall that drops idle connections.
 
     SQLite: foreign keys on, WAL journal, a busy timeout of ``sqlite_busy_timeout``
     seconds, and real transactions: the ``sqlite3`` module's legacy transaction handling is
@@ -70,7 +76,6 @@ def make_engine(
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        kwargs.setdefault("pool_pre_ping", True)
         return _hide_rows(sa.create_engine(parsed, **kwargs))
     if backend == "sqlite":
         return _hide_rows(
@@ -107,8 +112,11 @@ def _sqlite_engine(
         finally:
             cursor.close()
 
+    begin_sql = f"BEGIN {begin}"
+
     def on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql(f"BEGIN {begin}")
+        # On the DBAPI connection unless a listener or the SQL log would miss it.
+        _driver.execute(connection, begin_sql)
 
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", on_begin)

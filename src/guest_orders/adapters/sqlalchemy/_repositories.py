@@ -1,5 +1,9 @@
 """The repositories of one transaction, bound to one connection.
 
+The three SELECTs every lookup makes (``find_by_number``, ``active_for_items``, the
+carriers' ``list_active``) run on the DBAPI connection, compiled once per engine (see
+``_driver``); everything else goes through SQLAlchemy Core.
+
 Every method issues a fixed number of statements, whatever the number of items:
 ``find_by_number`` one (orders LEFT JOIN order_items), ``active_for_items`` and ``get_many``
 one each (requests LEFT JOIN their image references), ``add_all`` three or four (SAVEPOINT,
@@ -12,7 +16,7 @@ PostgreSQL and SQLite).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -21,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from guest_orders.adapters.sqlalchemy import _rows
+from guest_orders.adapters.sqlalchemy._driver import DriverSelect, driver_rows, list_in
 from guest_orders.adapters.sqlalchemy._schema import (
     ACTIVE_STATUSES,
     IDEMPOTENCY_KEY_CONSTRAINT,
@@ -90,11 +95,11 @@ _SELECT_REQUESTS = (
 )
 # The status values are rendered inline so PostgreSQL's planner can match the predicate
 # of the partial unique index and use it.
+_IS_ACTIVE = cancellation_requests.c.status.in_(
+    sa.bindparam("active", list(ACTIVE_STATUSES), expanding=True, literal_execute=True)
+)
 _ACTIVE_FOR_ITEMS = _SELECT_REQUESTS.where(
-    cancellation_requests.c.order_item_id.in_(sa.bindparam("items", expanding=True)),
-    cancellation_requests.c.status.in_(
-        sa.bindparam("active", list(ACTIVE_STATUSES), expanding=True, literal_execute=True)
-    ),
+    cancellation_requests.c.order_item_id.in_(sa.bindparam("items", expanding=True)), _IS_ACTIVE
 )
 _GET_REQUESTS = _SELECT_REQUESTS.where(
     cancellation_requests.c.id.in_(sa.bindparam("ids", expanding=True))
@@ -139,6 +144,16 @@ _INSERT_NEW_IDEMPOTENCY_KEY = {
     .returning(idempotency_keys.c.id),
 }
 
+# The lookup's three SELECTs on the DBAPI connection (Core runs the ones above on other
+# drivers): the same SQL.
+_DRIVER_FIND_ORDER = DriverSelect("find_by_number", _FIND_ORDER, shared=len(orders.c))
+_DRIVER_ACTIVE_FOR_ITEMS = DriverSelect(
+    "active_for_items",
+    _SELECT_REQUESTS.where(list_in(cancellation_requests.c.order_item_id, "items"), _IS_ACTIVE),
+    list_param="items",
+)
+_DRIVER_ACTIVE_COMPANIES = DriverSelect("list_active", _ACTIVE_COMPANIES)
+
 
 class SqlAlchemyOrderRepository:
     def __init__(self, connection: sa.Connection) -> None:
@@ -146,7 +161,12 @@ class SqlAlchemyOrderRepository:
 
     def find_by_number(self, number: str) -> Order | None:
         """One statement, hit or miss, so a miss costs the same round trip as a hit."""
-        rows = self._connection.execute(_FIND_ORDER, {"number": number}).mappings().all()
+        params = {"number": number}
+        rows: Sequence[_rows.RowLike] | None = driver_rows(
+            self._connection, _DRIVER_FIND_ORDER, params
+        )
+        if rows is None:
+            rows = self._connection.execute(_FIND_ORDER, params).mappings().all()
         return _rows.order_from_rows(rows) if rows else None
 
 
@@ -162,10 +182,13 @@ class SqlAlchemyCancellationRequestRepository:
         return self._active(order_items)
 
     def _active(self, order_items: Collection[int]) -> dict[int, CancellationRequest]:
-        rows = self._connection.execute(_ACTIVE_FOR_ITEMS, {"items": list(order_items)})
-        return {
-            request.order_item: request for request in _rows.requests_from_rows(rows.mappings())
-        }
+        params = {"items": list(order_items)}
+        rows: Iterable[_rows.RowLike] | None = driver_rows(
+            self._connection, _DRIVER_ACTIVE_FOR_ITEMS, params
+        )
+        if rows is None:
+            rows = self._connection.execute(_ACTIVE_FOR_ITEMS, params).mappings()
+        return {request.order_item: request for request in _rows.requests_from_rows(rows)}
 
     def add_all(self, requests: Sequence[CancellationRequest]) -> Sequence[CancellationRequest]:
         """Store the batch inside a SAVEPOINT: all of it, or none of it and
@@ -278,7 +301,11 @@ class SqlAlchemyEasyReturnShippingCompanyRepository:
         self._connection = connection
 
     def list_active(self) -> Sequence[EasyReturnShippingCompany]:
-        rows = self._connection.execute(_ACTIVE_COMPANIES).mappings()
+        rows: Iterable[_rows.RowLike] | None = driver_rows(
+            self._connection, _DRIVER_ACTIVE_COMPANIES, {}
+        )
+        if rows is None:
+            rows = self._connection.execute(_ACTIVE_COMPANIES).mappings()
         return [_rows.company_from_row(row) for row in rows]
 
 

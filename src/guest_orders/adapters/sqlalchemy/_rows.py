@@ -1,11 +1,13 @@
-"""Domain objects to rows and back. Pure functions: no connection, no statements."""
+"""Domain objects to rows and back. Pure functions: no connection, no statements.
+
+A row read back is any mapping of column names (or labels) to values, as processed by the
+column types: Core's ``RowMapping``, or the dicts of the lookup's DBAPI path.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
-
-from sqlalchemy.engine import RowMapping
 
 from guest_orders.domain import (
     Address,
@@ -28,6 +30,7 @@ from guest_orders.domain import (
 
 __all__ = [
     "ITEM_PREFIX",
+    "RowLike",
     "address_from_row",
     "address_row",
     "company_from_row",
@@ -43,6 +46,10 @@ __all__ = [
     "request_row",
     "requests_from_rows",
 ]
+
+#: A row read back: Core's ``RowMapping`` or a plain dict (its keys are the columns' names
+#: or labels).
+RowLike = Mapping[Any, Any]
 
 #: Label prefix of the order-item columns in the joined order query.
 ITEM_PREFIX = "item_"
@@ -111,11 +118,11 @@ def item_rows(order: Order) -> Iterator[dict[str, Any]]:
         }
 
 
-def order_from_rows(rows: Sequence[RowMapping]) -> Order:
+def order_from_rows(rows: Sequence[RowLike]) -> Order:
     """One order from the rows of ``orders LEFT JOIN order_items`` (one row per item, or
     one row with NULL item columns for an order without items)."""
     head = rows[0]
-    items = tuple(_item_from_row(row) for row in rows if row[f"{ITEM_PREFIX}pk"] is not None)
+    items = tuple(_item_from_row(row) for row in rows if row[_I_PK] is not None)
     return Order(
         pk=head["pk"],
         number=head["number"],
@@ -167,20 +174,28 @@ def order_from_rows(rows: Sequence[RowMapping]) -> Order:
     )
 
 
-def _item_from_row(row: RowMapping) -> OrderItem:
-    p = ITEM_PREFIX
+# The item columns' labels in the joined order query, spelled out once.
+_I_PK, _I_STATUS, _I_QUANTITY, _I_PRICE, _I_DELIVERED = (
+    f"{ITEM_PREFIX}{name}" for name in ("pk", "status", "quantity", "price", "delivered_date")
+)
+_I_PRODUCT_PK, _I_PRODUCT_NAME, _I_PRODUCT_SKU, _I_PRODUCT_IMAGE = (
+    f"{ITEM_PREFIX}product_{name}" for name in ("pk", "name", "sku", "image")
+)
+
+
+def _item_from_row(row: RowLike) -> OrderItem:
     return OrderItem(
-        pk=row[f"{p}pk"],
-        status=row[f"{p}status"],
-        quantity=row[f"{p}quantity"],
-        price=row[f"{p}price"],
+        pk=row[_I_PK],
+        status=row[_I_STATUS],
+        quantity=row[_I_QUANTITY],
+        price=row[_I_PRICE],
         product=Product(
-            pk=row[f"{p}product_pk"],
-            name=row[f"{p}product_name"],
-            sku=row[f"{p}product_sku"],
-            image=row[f"{p}product_image"],
+            pk=row[_I_PRODUCT_PK],
+            name=row[_I_PRODUCT_NAME],
+            sku=row[_I_PRODUCT_SKU],
+            image=row[_I_PRODUCT_IMAGE],
         ),
-        delivered_date=row[f"{p}delivered_date"],
+        delivered_date=row[_I_DELIVERED],
     )
 
 
@@ -199,7 +214,7 @@ def reason_row(reason: CancellationReason) -> dict[str, Any]:
     }
 
 
-def reason_from_row(row: RowMapping) -> CancellationReason:
+def reason_from_row(row: RowLike) -> CancellationReason:
     return CancellationReason(
         pk=row["pk"],
         uuid=row["uuid"],
@@ -223,7 +238,7 @@ def company_row(company: EasyReturnShippingCompany) -> dict[str, Any]:
     }
 
 
-def company_from_row(row: RowMapping) -> EasyReturnShippingCompany:
+def company_from_row(row: RowLike) -> EasyReturnShippingCompany:
     return EasyReturnShippingCompany(
         pk=row["pk"],
         shipping_company=ShippingCompany(
@@ -237,7 +252,7 @@ def address_row(address: Address) -> dict[str, Any]:
     return {"pk": address.pk, "customer_id": address.customer_id}
 
 
-def address_from_row(row: RowMapping) -> Address:
+def address_from_row(row: RowLike) -> Address:
     return Address(pk=row["pk"], customer_id=row["customer_id"])
 
 
@@ -289,11 +304,11 @@ def image_rows(request_id: int, refs: Iterable[ImageRef]) -> Iterator[dict[str, 
         }
 
 
-def requests_from_rows(rows: Iterable[RowMapping]) -> Iterator[CancellationRequest]:
+def requests_from_rows(rows: Iterable[RowLike]) -> Iterator[CancellationRequest]:
     """Requests from rows of ``cancellation_requests LEFT JOIN cancellation_request_images``
     ordered by request id then image position (one row per image, at least one per
     request)."""
-    current: RowMapping | None = None
+    current: RowLike | None = None
     refs: list[ImageRef] = []
     for row in rows:
         if current is not None and row["id"] != current["id"]:
@@ -306,7 +321,7 @@ def requests_from_rows(rows: Iterable[RowMapping]) -> Iterator[CancellationReque
         yield _request_from_row(current, refs)
 
 
-def _request_from_row(row: RowMapping, refs: Sequence[ImageRef]) -> CancellationRequest:
+def _request_from_row(row: RowLike, refs: Sequence[ImageRef]) -> CancellationRequest:
     easy_return = None
     if row["easy_return_code"] is not None:
         easy_return = EasyReturn(
@@ -357,7 +372,7 @@ def idempotency_row(record: IdempotencyRecord) -> dict[str, Any]:
     }
 
 
-def idempotency_record_from_row(row: RowMapping) -> IdempotencyRecord:
+def idempotency_record_from_row(row: RowLike) -> IdempotencyRecord:
     return IdempotencyRecord(
         order=row["order_id"],
         key=row["key"],

@@ -54,7 +54,8 @@ class SqlAlchemyStore:
 
     @contextmanager
     def transaction(self) -> Iterator[SqlAlchemyRepositories]:
-        with self._engine.begin() as connection:
+        # engine.begin(), without its own generator: connect, then begin.
+        with self._engine.connect() as connection, connection.begin():
             repositories = SqlAlchemyRepositories.bind(
                 connection, images=self._image_store(connection)
             )

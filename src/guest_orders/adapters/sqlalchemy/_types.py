@@ -39,6 +39,11 @@ class ExactDecimal(sa.types.TypeDecorator[Decimal]):
         return value if dialect.name == "postgresql" else str(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return self.result_value(value)
+
+    @staticmethod
+    def result_value(value: Any) -> Decimal | None:
+        """What :meth:`process_result_value` makes of the value the driver returned."""
         if value is None or isinstance(value, Decimal):
             return value
         return Decimal(value)
@@ -70,6 +75,11 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
         return value.astimezone(UTC).isoformat(timespec="microseconds")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return self.result_value(value)
+
+    @staticmethod
+    def result_value(value: Any) -> datetime | None:
+        """What :meth:`process_result_value` makes of the value the driver returned."""
         if value is None:
             return None
         if isinstance(value, str):

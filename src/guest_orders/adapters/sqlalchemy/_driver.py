@@ -1,0 +1,324 @@
+"""The lookup's SELECTs, compiled once per engine and run on the DBAPI connection.
+
+Every lookup, and every cancellation, starts with the same three SELECTs: the order with
+its items, the active requests of its items, the active easy-return carriers. Through
+``Connection.execute`` SQLAlchemy spends far more time on each of them than the database
+does (an execution context, parameter processing, a ``RowMapping`` per row; through
+``exec_driver_sql`` it even rebuilds the result's column metadata at every call). So these
+three are compiled once per engine, on first use, by SQLAlchemy itself (the same SQL,
+quoting and parameter style as Core would send), and run on the transaction's own DBAPI
+connection (``connection.connection.driver_connection``), inside the transaction the
+store opened. Each value goes through the result processor SQLAlchemy would apply to its
+column, for the column type the driver reports (for :class:`ExactDecimal` and
+:class:`UtcDateTime`, whose base type needs no processing on these drivers, straight
+through their ``result_value``), so the rows read exactly as through Core.
+
+Writes and every other statement go through Core. The DBAPI connection is used only when
+nothing observes the connection's statements: when a connection event listener is
+registered (``before_cursor_execute``, ``before_execute``...; statement counters and
+tracing do that) or SQL logging is on, the same SQL goes through
+``Connection.exec_driver_sql``, so listeners and logs see every statement, as before (and
+bound values stay hidden under ``hide_parameters``). A DBAPI error is handed to
+SQLAlchemy's own error handling, so it is raised as the same ``sqlalchemy.exc.DBAPIError``
+(parameters hidden under ``hide_parameters``), ``handle_error`` listeners run, and a lost
+connection is invalidated in the pool, as with Core. (That handler, and the flags that
+say whether anything listens, are SQLAlchemy's private API: the tests of this adapter
+cover both paths.)
+
+The item list of ``active_for_items`` is rendered as one placeholder per item at each call
+(as Core's expanding ``IN`` does: on PostgreSQL it plans faster than ``= ANY`` of one
+array). On SQLite, :func:`execute` sends ``make_engine``'s ``BEGIN IMMEDIATE`` the same
+way. Drivers other than ``pysqlite`` and ``psycopg`` (3), and connections with a
+``schema_translate_map``, run these SELECTs through Core.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NoReturn
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from guest_orders.adapters.sqlalchemy._types import ExactDecimal, UtcDateTime
+
+__all__ = ["DriverSelect", "driver_rows", "execute", "list_in", "observed"]
+
+#: The (dialect, driver, parameter style) of the DBAPI connections the lookups run on.
+#: (The ones the tests run on: any other goes through Core.)
+_DRIVERS = frozenset({("sqlite", "pysqlite", "qmark"), ("postgresql", "psycopg", "pyformat")})
+#: Stands for the variable-length list of placeholders in a statement's SQL.
+_LIST_MARK = "__guest_orders_list__"
+
+_Processor = Callable[[Any], Any]
+_Converter = Callable[[Sequence[Any]], dict[str, Any]]
+
+
+class DriverSelect:
+    """One SELECT, compiled on first use for each engine, run on the DBAPI connection.
+
+    The statement may hold one list parameter, named ``list_param`` and written with
+    :func:`list_in`. The first ``shared`` columns hold the same values in every row (a
+    parent joined to its children): they are processed, and returned, in the first row
+    only.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        statement: sa.Select[Any],
+        *,
+        list_param: str | None = None,
+        shared: int = 0,
+    ) -> None:
+        self.name = name
+        self._statement = statement
+        self._list_param = list_param
+        self._shared = shared
+        # Per dialect instance, that is per engine: the result processors depend on the
+        # engine's settings (a JSON deserializer...), not only on the backend.
+        self._compiled: weakref.WeakKeyDictionary[Dialect, _Compiled] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def compiled(self, dialect: Dialect) -> _Compiled | None:
+        """The statement compiled for ``dialect``, or ``None`` where Core runs it."""
+        if (dialect.name, dialect.driver, dialect.paramstyle) not in _DRIVERS:
+            return None
+        found = self._compiled.get(dialect)
+        if found is None:
+            with self._lock:
+                found = self._compiled.get(dialect)
+                if found is None:
+                    found = _compile(self._statement, dialect, self._list_param, self._shared)
+                    self._compiled[dialect] = found
+        return found
+
+
+@attrs.define
+class _Compiled:
+    """SQL text, how to pass the parameters, and the columns' result processors (known
+    once the driver has described a result: the type codes can matter, on PostgreSQL)."""
+
+    sql: str
+    #: Positional parameters: their names, in order; ``None`` for named parameters.
+    positions: tuple[str, ...] | None
+    #: The SQL around the list's placeholders, else ``None``.
+    around_list: tuple[str, str] | None
+    list_param: str | None
+    #: The positional placeholder (``?`` or ``%s``).
+    placeholder: str
+    types: tuple[sa.types.TypeEngine[Any], ...]
+    keys: tuple[str, ...]
+    shared: int
+    #: Row to dict, for the first row and for the others (without the shared columns);
+    #: made once the driver has described a result.
+    converters: tuple[_Converter, _Converter] | None = None
+
+    def statement(self, params: Mapping[str, Any]) -> tuple[str, Any]:
+        """The SQL and the parameters to send for these values."""
+        if self.around_list is None:
+            if self.positions is not None:
+                return self.sql, tuple(params[name] for name in self.positions)
+            return self.sql, dict(params)
+        assert self.list_param is not None
+        values = list(params[self.list_param])
+        before, after = self.around_list
+        if self.positions is None:  # named parameters: one per value, numbered
+            names = [f"{self.list_param}_{i}" for i in range(len(values))]
+            named = {k: v for k, v in params.items() if k != self.list_param}
+            named.update(zip(names, values, strict=True))
+            marks = ", ".join(f"%({name})s" for name in names)
+            return f"{before}{marks or 'NULL'}{after}", named
+        positional: list[Any] = []
+        for name in self.positions:
+            if name == self.list_param:
+                positional.extend(values)
+            else:
+                positional.append(params[name])
+        marks = ", ".join([self.placeholder] * len(values))
+        # ``IN (NULL)`` holds for no row, as an empty ``IN`` would, and parses everywhere.
+        return f"{before}{marks or 'NULL'}{after}", tuple(positional)
+
+    def converters_for(
+        self, dialect: Dialect, description: Sequence[Sequence[Any]]
+    ) -> tuple[_Converter, _Converter]:
+        found = self.converters
+        if found is None:
+            processors = {
+                index: processor
+                for index, (type_, column) in enumerate(zip(self.types, description, strict=True))
+                if (processor := _processor(type_, dialect, column[1])) is not None
+            }
+            found = (
+                _converter(self.keys, processors, 0),
+                _converter(self.keys, processors, self.shared),
+            )
+            self.converters = found
+        return found
+
+
+def _converter(keys: Sequence[str], processors: Mapping[int, _Processor], start: int) -> _Converter:
+    """A function from a row (a tuple) to the dict of its columns from ``start`` on, each
+    value through its processor: generated, as attrs and cattrs do, so that a row costs
+    one call and one dict display."""
+    namespace: dict[str, Any] = {}
+    entries = []
+    for index in range(start, len(keys)):  # keys are identifiers (see _compile)
+        value = f"row[{index}]"
+        if index in processors:
+            namespace[f"p{index}"] = processors[index]
+            value = f"p{index}({value})"
+        entries.append(f"{keys[index]!r}: {value}")
+    source = f"def convert(row):\n    return {{{', '.join(entries)}}}\n"
+    exec(source, namespace)  # noqa: S102  # column keys and indices of our own statements
+    converter: _Converter = namespace["convert"]
+    return converter
+
+
+def _processor(
+    type_: sa.types.TypeEngine[Any], dialect: Dialect, coltype: Any
+) -> _Processor | None:
+    """What SQLAlchemy does to a value of this column read through Core."""
+    if isinstance(type_, ExactDecimal | UtcDateTime):
+        base: _Processor | None = type_.load_dialect_impl(dialect).result_processor(
+            dialect, coltype
+        )
+        if base is None:  # the driver's value goes to process_result_value as it is
+            return type_.result_value
+    processor: _Processor | None = type_.dialect_impl(dialect).result_processor(dialect, coltype)
+    return processor
+
+
+def _compile(
+    statement: sa.Select[Any], dialect: Dialect, list_param: str | None, shared: int
+) -> _Compiled:
+    # render_postcompile: the status list of ``active_for_items`` is rendered inline once,
+    # here, instead of at every execution.
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    sql = str(compiled)
+    positions = tuple(compiled.positiontup or ()) if compiled.positional else None
+    placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
+    around_list: tuple[str, str] | None = None
+    if _LIST_MARK in sql:
+        if list_param is None or sql.count(_LIST_MARK) != 1:
+            raise AssertionError(f"one list parameter, named, is expected: {sql}")
+        before, after = sql.split(_LIST_MARK)
+        around_list = (before, after)
+        if positions is not None:
+            # The list's values go where the mark is, between the parameters around it.
+            marks_before = before.count(placeholder)
+            positions = (*positions[:marks_before], list_param, *positions[marks_before:])
+    columns = list(statement.selected_columns)
+    keys = tuple(column.key for column in columns)
+    if not all(isinstance(key, str) and key.isidentifier() for key in keys):
+        raise AssertionError(f"every column needs a name: {keys}")
+    return _Compiled(
+        sql=sql,
+        positions=positions,
+        around_list=around_list,
+        list_param=list_param,
+        placeholder=placeholder,
+        types=tuple(column.type for column in columns),
+        keys=keys,  # type: ignore[arg-type]  # checked above
+        shared=shared,
+    )
+
+
+def list_in(column: sa.ColumnElement[Any], param: str) -> sa.ColumnElement[bool]:
+    """``column IN (...)`` the values of the list parameter ``param``, one placeholder per
+    value, rendered at each call (what Core's expanding ``IN`` does; on PostgreSQL it
+    plans faster than ``= ANY`` of one array parameter)."""
+    del param  # named by the DriverSelect: one list per statement
+    return column.in_([sa.literal_column(_LIST_MARK)])
+
+
+def observed(connection: sa.Connection) -> bool:
+    """True when something watches this connection's statements: a listener of a
+    statement event (on the engine, the connection or their classes) or SQL logging."""
+    engine = connection.engine
+    # SQLAlchemy's own flags (what Core checks before it fires any event): cheap, where
+    # the connection's joined dispatch is built anew for every connection. ``make_engine``
+    # listens to ``begin`` on SQLite, so the engine's flag alone says little.
+    if connection._has_events:  # noqa: SLF001  # listeners on this connection or its class
+        dispatch: Any = connection.dispatch
+    elif engine._has_events:  # noqa: SLF001
+        dispatch = engine.dispatch
+    else:
+        dispatch = None
+    if dispatch is not None and (
+        dispatch.before_cursor_execute
+        or dispatch.after_cursor_execute
+        or dispatch.before_execute
+        or dispatch.after_execute
+    ):
+        return True
+    logger: Any = engine.logger
+    return bool(logger.isEnabledFor(logging.INFO))
+
+
+def execute(connection: sa.Connection, sql: str, parameters: Any = ()) -> None:
+    """Run a statement that returns no rows (``BEGIN``) on the DBAPI connection, or
+    through ``exec_driver_sql`` when it is observed (see :func:`observed`)."""
+    if observed(connection):
+        connection.exec_driver_sql(sql, parameters)
+        return
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, parameters)
+    except BaseException as error:  # noqa: BLE001  # SQLAlchemy decides what it becomes
+        _raise(connection, error, sql, parameters, cursor)
+    finally:
+        cursor.close()
+
+
+def _raise(
+    connection: sa.Connection, error: BaseException, sql: str, parameters: Any, cursor: Any
+) -> NoReturn:
+    """SQLAlchemy's handling of an error of its own cursor execution: the same exception
+    class and message, parameters hidden under ``hide_parameters``, ``handle_error``
+    listeners, a lost connection (or an interrupted statement) invalidated. Always
+    raises."""
+    connection._handle_dbapi_exception(  # noqa: SLF001  # private: see the module docstring
+        error, sql, parameters, cursor, None
+    )
+
+
+def driver_rows(
+    connection: sa.Connection, select: DriverSelect, params: Mapping[str, Any]
+) -> list[dict[str, Any]] | None:
+    """The rows of ``select``, as dicts keyed like Core's ``RowMapping`` (after the first
+    row, without the shared columns); ``None`` when this dialect runs it through Core."""
+    dialect = connection.dialect
+    compiled = select.compiled(dialect)
+    if compiled is None or connection.get_execution_options().get("schema_translate_map"):
+        return None  # Core renders the statement (the schemas) for this execution
+    sql, parameters = compiled.statement(params)
+    # The description only until the converters are made: psycopg builds it anew, in
+    # Python, at every access.
+    converters = compiled.converters
+    if observed(connection):
+        result = connection.exec_driver_sql(sql, parameters)
+        if converters is None:
+            converters = compiled.converters_for(dialect, result.cursor.description)
+        rows: Sequence[Sequence[Any]] = result.fetchall()
+    else:
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, parameters)
+            if converters is None:
+                converters = compiled.converters_for(dialect, cursor.description)
+            rows = cursor.fetchall()
+        except BaseException as error:  # noqa: BLE001  # SQLAlchemy decides what it becomes
+            _raise(connection, error, sql, parameters, cursor)
+        finally:
+            cursor.close()
+    if not rows:
+        return []
+    first, rest = converters
+    out = [first(rows[0])]
+    out.extend(map(rest, rows[1:]))
+    return out
