@@ -42,11 +42,11 @@ class FreshRequestsStore:
         self._base = self._store.repositories
 
     @contextmanager
-    def transaction(self) -> Iterator[Any]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[Any]:
         self._store.repositories = attrs.evolve(
             self._base, cancellation_requests=InMemoryCancellationRequestRepository()
         )
-        with self._store.transaction() as repos:
+        with self._store.transaction(read_only=read_only) as repos:
             yield repos
 
 
@@ -87,9 +87,9 @@ class CountingStore:
         self.calls: Counter[str] = Counter()
 
     @contextmanager
-    def transaction(self) -> Iterator[Any]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[Any]:
         self.calls["transaction"] += 1
-        with self._inner.transaction() as repos:
+        with self._inner.transaction(read_only=read_only) as repos:
             yield _CountingRepositories(repos, self.calls)
 
 

@@ -552,9 +552,9 @@ class RecordingUnitOfWork:
         self.log: list[str] = []
 
     @contextmanager
-    def transaction(self) -> Iterator[RecordingRepositories]:
-        self.log.append("transaction")
-        with self.store.transaction() as repos:
+    def transaction(self, *, read_only: bool = False) -> Iterator[RecordingRepositories]:
+        self.log.append("transaction(read_only)" if read_only else "transaction")
+        with self.store.transaction(read_only=read_only) as repos:
             yield RecordingRepositories(repos, self.log)
         self.log.append("commit")
 
@@ -588,8 +588,8 @@ class BeforeWriteUnitOfWork:
         self.before_write = before_write
 
     @contextmanager
-    def transaction(self) -> Iterator[_HookedRepositories]:
-        with self.store.transaction() as repos:
+    def transaction(self, *, read_only: bool = False) -> Iterator[_HookedRepositories]:
+        with self.store.transaction(read_only=read_only) as repos:
             yield _HookedRepositories(
                 orders=repos.orders,
                 cancellation_requests=_HookedRequests(

@@ -168,9 +168,15 @@ class Repositories(Protocol):
 
 
 class UnitOfWork(Protocol):
-    def transaction(self) -> AbstractContextManager[Repositories]:
+    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[Repositories]:
         """Open one transaction: committed when the block ends normally, rolled back when
-        it raises. Safe to call from many threads at once; each call is its own transaction."""
+        it raises. Safe to call from many threads at once; each call is its own transaction.
+
+        ``read_only=True`` is the caller's promise that the block only reads (the lookup,
+        the reasons): a store may run it more cheaply, for example without taking a
+        write lock. It must read exactly what a transaction without the flag reads; a
+        store may ignore the flag. What a write does in such a block is up to the store.
+        """
         ...
 
 

@@ -317,8 +317,8 @@ class _BlindToKeys(SqlAlchemyIdempotencyRepository):
 
 class _BlindStore(SqlAlchemyStore):
     @contextmanager
-    def transaction(self) -> Iterator[SqlAlchemyRepositories]:
-        with super().transaction() as repos:
+    def transaction(self, *, read_only: bool = False) -> Iterator[SqlAlchemyRepositories]:
+        with super().transaction(read_only=read_only) as repos:
             yield attrs.evolve(repos, idempotency=_BlindToKeys(repos.connection))
 
 
@@ -393,8 +393,8 @@ class _ReadAllThenWrite(SqlAlchemyStore):
         self.barrier = threading.Barrier(parties)
 
     @contextmanager
-    def transaction(self) -> Iterator[SqlAlchemyRepositories]:
-        with super().transaction() as repos:
+    def transaction(self, *, read_only: bool = False) -> Iterator[SqlAlchemyRepositories]:
+        with super().transaction(read_only=read_only) as repos:
             yield attrs.evolve(repos, idempotency=_WaitAfterKeyRead(repos.connection, self))
 
 

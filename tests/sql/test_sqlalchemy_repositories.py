@@ -719,9 +719,15 @@ def test_the_lookup_reads_alike_on_every_path(
     assert recorder.statements == ["BEGIN"] * sqlite + ["SELECT"] * 6
 
     recorder.statements.clear()
-    monkeypatch.setattr(_driver, "_DRIVERS", frozenset())  # as on any other driver
+    # As on any other driver: nothing compiled for it, no read-only transaction on it.
+    monkeypatch.setattr(_driver, "_DRIVERS", frozenset())
+    monkeypatch.setattr(_driver.DriverSelect, "compiled", lambda _self, _dialect: None)
     core = _lookup_reads(store, numbers, items)
     assert recorder.statements == ["SELECT"] * 6  # BEGIN IMMEDIATE, unobserved, stays raw
+    recorder.statements.clear()
+    core_read_only = _lookup_reads_read_only(SqlAlchemyStore(engine), numbers, items)
+    assert recorder.statements == ["SELECT"] * 6
+    assert _exact(core_read_only) == _exact(core)
 
     orders, active, none, carriers = direct
     assert orders[0] == full_order(item_pks=(103, 101, 102))
@@ -769,13 +775,15 @@ def test_statements_on_the_dbapi_connection_fail_as_sqlalchemy_errors(
 
 
 @pytest.mark.postgres
-def test_a_connection_lost_under_a_lookup_is_replaced(pg_engine: sa.Engine) -> None:
+@pytest.mark.parametrize("read_only", [False, True], ids=["read-write", "read-only"])
+def test_a_connection_lost_under_a_lookup_is_replaced(
+    pg_engine: sa.Engine, *, read_only: bool
+) -> None:
     """Without ``pool_pre_ping``, a dead pooled connection fails its first statement: the
     error is SQLAlchemy's, the connection is invalidated, and the next transaction gets a
-    fresh one."""
-    store = SqlAlchemyStore(pg_engine)
-    order = full_order()
-    seed(store, order)
+    fresh one. Read-only: the statement runs on the pooled DBAPI connection, without a
+    ``Connection`` until the error needs SQLAlchemy's handling."""
+    store, order = _with_full_order(pg_engine)
     with store.transaction() as repos:
         pid = repos.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
     admin = sa.create_engine(pg_engine.url, poolclass=NullPool)
@@ -784,16 +792,18 @@ def test_a_connection_lost_under_a_lookup_is_replaced(pg_engine: sa.Engine) -> N
     admin.dispose()
 
     def lookup_on_the_dead_connection() -> None:
-        with store.transaction() as repos:
-            driver_connection: Any = repos.connection.connection.driver_connection
-            assert driver_connection.info.backend_pid == pid
+        with store.transaction(read_only=read_only) as repos:
+            if not read_only:  # (the only pooled connection, in both cases)
+                driver_connection: Any = repos.connection.connection.driver_connection
+                assert driver_connection.info.backend_pid == pid
             repos.orders.find_by_number(order.number)
 
     with pytest.raises(sa.exc.OperationalError) as caught:
         lookup_on_the_dead_connection()
     assert caught.value.connection_invalidated
+    assert pg_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
-    with store.transaction() as repos:
+    with store.transaction(read_only=read_only) as repos:
         assert repos.orders.find_by_number(order.number) == order
 
 
@@ -817,3 +827,215 @@ def test_sql_logging_sees_the_lookup_without_its_values(
     for message in messages:
         assert order.number not in message
         assert GUEST_EMAIL not in message
+
+
+# --- read-only transactions -----------------------------------------------------------------
+# transaction(read_only=True), the lookup's: on a pooled DBAPI connection when nothing
+# watches the engine, a Connection made only for a statement that needs Core; on SQLite a
+# plain BEGIN, which never waits for a writer.
+
+
+class _Boom(Exception):
+    pass
+
+
+def _with_full_order(engine: sa.Engine) -> tuple[SqlAlchemyStore, Order]:
+    store = SqlAlchemyStore(engine)
+    order = full_order()
+    seed(store, order)
+    return store, order
+
+
+def _lookup_reads_read_only(
+    store: SqlAlchemyStore, numbers: Sequence[str], items: Sequence[int]
+) -> Any:
+    with store.transaction(read_only=True) as repos:
+        return (
+            [repos.orders.find_by_number(number) for number in numbers],
+            dict(repos.cancellation_requests.active_for_items(items)),
+            dict(repos.cancellation_requests.active_for_items([])),
+            list(repos.shipping_companies.list_active()),
+        )
+
+
+def test_a_read_only_lookup_reads_alike_without_sqlalchemys_execution(
+    engine: sa.Engine,
+    store: SqlAlchemyStore,
+    monkeypatch: pytest.MonkeyPatch,
+    record_statements: Any,
+) -> None:
+    numbers, items = _seed_lookup_data(store)
+    recorder = _Recorder(monkeypatch, engine)
+    events: list[str] = []
+    sa.event.listen(engine, "begin", lambda _connection: events.append("begin"))
+
+    read_only = _lookup_reads_read_only(store, numbers, items)
+    assert recorder.statements == []  # nothing went through SQLAlchemy's execution
+    assert events == []  # nor through its Connection and transaction
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+    with record_statements(engine) as statements:  # watched: a Connection, every statement
+        watched = _lookup_reads_read_only(store, numbers, items)
+    sqlite = engine.dialect.name == "sqlite"
+    # A plain BEGIN on SQLite, not make_engine's BEGIN IMMEDIATE: no write lock.
+    assert [s.split(None, 1)[0] if s.startswith("SELECT") else s for s in statements] == [
+        "BEGIN"
+    ] * sqlite + ["SELECT"] * 6
+    assert _exact(read_only) == _exact(watched) == _exact(_lookup_reads(store, numbers, items))
+
+
+def test_read_only_transactions_fall_back_for_class_listeners_and_logging(
+    engine: sa.Engine,
+    store: SqlAlchemyStore,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    numbers, items = _seed_lookup_data(store)
+    recorder = _Recorder(monkeypatch, engine)
+    expected = ["SELECT"] * 6
+
+    def listener(*_args: Any) -> None:
+        pass
+
+    for target in (sa.Engine, sa.Connection):
+        sa.event.listen(target, "before_cursor_execute", listener)
+        try:
+            _lookup_reads_read_only(store, numbers, items)
+        finally:
+            sa.event.remove(target, "before_cursor_execute", listener)
+        seen = [s for s in recorder.statements if s != "BEGIN"]
+        assert seen == expected, target
+        recorder.statements.clear()
+
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
+    _lookup_reads_read_only(store, numbers, items)
+    assert [s for s in recorder.statements if s != "BEGIN"] == expected
+    assert any("FROM orders LEFT OUTER JOIN order_items" in r.getMessage() for r in caplog.records)
+
+
+def test_a_read_only_transaction_does_not_wait_for_a_sqlite_writer(tmp_path: Path) -> None:
+    """No busy timeout at all: a transaction that waited for the write lock would fail at
+    once with "database is locked"; a read-only one reads the last committed state."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'shop.sqlite3'}", sqlite_busy_timeout=0)
+    create_schema(engine)
+    store, order = _with_full_order(engine)
+    try:
+        with engine.begin() as writer:  # BEGIN IMMEDIATE: holds the write lock
+            writer.exec_driver_sql("UPDATE orders SET user_email = 'other@example.com'")
+
+            with store.transaction(read_only=True) as repos:
+                assert repos.orders.find_by_number(order.number) == order
+                assert repos.reasons.list_active()  # Core, in the same transaction
+
+            def listener(*_args: Any) -> None:
+                pass
+
+            sa.event.listen(engine, "before_cursor_execute", listener)  # the Connection path
+            try:
+                with store.transaction(read_only=True) as repos:
+                    assert repos.orders.find_by_number(order.number) == order
+            finally:
+                sa.event.remove(engine, "before_cursor_execute", listener)
+
+            with pytest.raises(sa.exc.OperationalError, match="locked"), store.transaction():
+                pass
+        with store.transaction(read_only=True) as repos:
+            found = repos.orders.find_by_number(order.number)
+        assert found is not None
+        assert found.user_email == "other@example.com"
+    finally:
+        engine.dispose()
+
+
+def _active_reasons(store: SqlAlchemyStore) -> list[int]:
+    with store.transaction() as repos:
+        return [reason.pk for reason in repos.reasons.list_active()]
+
+
+def test_core_statements_join_the_read_only_transaction(engine: sa.Engine) -> None:
+    """A Core statement (``reasons``, ``.connection``) after the DBAPI reads runs in the
+    same database transaction, and the connection goes back to the pool."""
+    store, order = _with_full_order(engine)
+    active_reasons = _active_reasons(store)
+    assert active_reasons
+    with store.transaction(read_only=True) as repos:
+        assert repos.orders.find_by_number(order.number) == order
+        driver_connection: Any = repos.connection.connection.driver_connection
+        if engine.dialect.name == "sqlite":
+            assert driver_connection.in_transaction
+            # SQLite (WAL): the snapshot taken by the first read holds for Core's reads.
+            with engine.begin() as writer:
+                writer.exec_driver_sql("DELETE FROM cancellation_reasons")
+            assert [r.pk for r in repos.reasons.list_active()] == active_reasons
+        else:
+            started = driver_connection.execute("SELECT now()").fetchone()[0]
+            assert repos.connection.exec_driver_sql("SELECT now()").scalar() == started
+            assert [r.pk for r in repos.reasons.list_active()] == active_reasons
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("core_first", [False, True], ids=["dbapi", "core"])
+def test_a_read_only_transaction_that_raises_gives_its_connection_back(
+    engine: sa.Engine, *, core_first: bool
+) -> None:
+    store, order = _with_full_order(engine)
+
+    def read_then_fail() -> None:
+        with store.transaction(read_only=True) as repos:
+            if core_first:
+                repos.reasons.list_active()
+            repos.orders.find_by_number(order.number)
+            raise _Boom
+
+    with pytest.raises(_Boom):
+        read_then_fail()
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    with store.transaction(read_only=True) as repos:  # the connection is usable again
+        assert repos.orders.find_by_number(order.number) == order
+
+
+def test_what_a_read_only_transaction_writes_is_committed_or_rolled_back_with_it(
+    engine: sa.Engine,
+) -> None:
+    store, order = _with_full_order(engine)
+
+    def write_then_fail() -> None:
+        with store.transaction(read_only=True) as repos:
+            repos.cancellation_requests.add_all([minimal_request(order, 101)])
+            raise _Boom
+
+    with pytest.raises(_Boom):
+        write_then_fail()
+    assert count_request_rows(engine)["cancellation_requests"] == 0
+    with store.transaction(read_only=True) as repos:
+        repos.cancellation_requests.add_all([minimal_request(order, 101)])
+        repos.images.put(PNG)
+    assert count_request_rows(engine)["cancellation_requests"] == 1
+    assert count_request_rows(engine)["images"] == 1
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["read-write", "read-only"])
+def test_a_missing_table_fails_as_a_sqlalchemy_error_on_every_path(
+    engine: sa.Engine, *, read_only: bool
+) -> None:
+    store, order = _with_full_order(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE orders RENAME TO orders_elsewhere")
+
+    with pytest.raises(sa.exc.DBAPIError) as caught, store.transaction(read_only=read_only) as r:
+        r.orders.find_by_number(order.number)
+    message = str(caught.value)
+    assert "orders" in message
+    assert "parameters hidden" in message
+    assert order.number not in message
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_an_unreachable_database_fails_as_a_sqlalchemy_error(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'shop.sqlite3'}")
+    with (
+        pytest.raises(sa.exc.OperationalError),
+        SqlAlchemyStore(engine).transaction(read_only=True),
+    ):
+        pass
+    engine.dispose()

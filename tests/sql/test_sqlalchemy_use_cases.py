@@ -463,8 +463,8 @@ class _ReadAllThenWriteStore(SqlAlchemyStore):
         self.refused_by_database = 0
 
     @contextmanager
-    def transaction(self) -> Iterator[SqlAlchemyRepositories]:
-        with super().transaction() as repos:
+    def transaction(self, *, read_only: bool = False) -> Iterator[SqlAlchemyRepositories]:
+        with super().transaction(read_only=read_only) as repos:
             yield attrs.evolve(
                 repos, cancellation_requests=_WaitAfterReading(repos.connection, self)
             )

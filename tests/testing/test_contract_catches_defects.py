@@ -101,11 +101,11 @@ class PatchedStore:
         )
 
     @contextmanager
-    def transaction(self) -> Iterator[Repositories]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[Repositories]:
         if not self._rolls_back:
             yield self._repos
             return
-        with self._base.transaction():
+        with self._base.transaction(read_only=read_only):
             yield self._repos
 
 

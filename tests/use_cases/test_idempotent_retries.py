@@ -310,8 +310,8 @@ class _LosingStore:
         self.store = store
 
     @contextmanager
-    def transaction(self) -> Iterator[Repositories]:
-        with self.store.transaction() as repos:
+    def transaction(self, *, read_only: bool = False) -> Iterator[Repositories]:
+        with self.store.transaction(read_only=read_only) as repos:
             yield attrs.evolve(repos, idempotency=_KeyTakenAtWrite())
 
 

@@ -24,10 +24,12 @@ from _builders import (
     RecordingClock,
     RecordingUnitOfWork,
     World,
+    cancel_item,
     guest_order,
     new_store,
     order,
     order_item,
+    single,
     stored_request,
 )
 from guest_orders.adapters.memory import InMemoryStore
@@ -41,7 +43,11 @@ from guest_orders.domain import (
 from guest_orders.domain.emails import EmailNotValidError, normalize_email
 from guest_orders.errors import GuestOrderError, OrderNotFound
 from guest_orders.policy import EmailMatch, Policy
-from guest_orders.use_cases import lookup_order
+from guest_orders.use_cases import (
+    list_cancellation_reasons,
+    lookup_order,
+    request_cancellation,
+)
 
 
 def test_guest_order_is_found() -> None:
@@ -245,7 +251,7 @@ def test_a_miss_makes_the_same_repository_calls_as_a_hit() -> None:
     hit_repository_calls = [c for c in uow.log if c not in {"clock.now", "commit"}]
     assert hit_repository_calls == miss_calls
     assert miss_calls == [
-        "transaction",
+        "transaction(read_only)",  # only reads: a store may take no write lock
         "orders.find_by_number",
         "cancellation_requests.active_for_items",
         "shipping_companies.list_active",
@@ -260,3 +266,19 @@ def test_lookup_of_a_fully_cancelled_order() -> None:
     assert snapshot.order.is_cancelled
     assert not snapshot.is_cancellable
     assert not snapshot.is_refundable
+
+
+def test_only_the_reads_open_read_only_transactions() -> None:
+    """``read_only`` is a promise to the store (on SQLite: no write lock): the lookup and
+    the reasons make it, a cancellation, which writes, does not."""
+    uow = RecordingUnitOfWork(new_store())
+    list_cancellation_reasons(uow=uow)
+    lookup_order(
+        LookupQuery(number=GUEST_NUMBER, email=GUEST_EMAIL),
+        uow=uow,
+        clock=FixedClock(NOW),
+        policy=Policy(),
+    )
+    request_cancellation(single(cancel_item()), uow=uow, clock=FixedClock(NOW), policy=Policy())
+    transactions = [call for call in uow.log if call.startswith("transaction")]
+    assert transactions == ["transaction(read_only)", "transaction(read_only)", "transaction"]

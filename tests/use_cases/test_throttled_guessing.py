@@ -157,7 +157,7 @@ def test_another_number_and_client_are_not_throttled(operation: Operation) -> No
     uow, clock = _world()
     limiter = ThrottledFor(number=UNKNOWN_NUMBER, client=OTHER_CLIENT)
     operation(GUEST_NUMBER, GUEST_EMAIL, CLIENT, uow, clock, limiter)
-    assert uow.log[0] == "transaction"
+    assert uow.log[0].startswith("transaction")  # storage was reached
 
 
 # --- failures count against the number and the client -----------------------------------

@@ -277,7 +277,10 @@ class InMemoryStore:
         )
 
     @contextmanager
-    def transaction(self) -> Iterator[_Repositories]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[_Repositories]:
+        """One transaction (see :meth:`guest_orders.ports.UnitOfWork.transaction`);
+        ``read_only`` changes nothing here."""
+        del read_only
         with (
             self.repositories.cancellation_requests._undone_on_error(),  # noqa: SLF001
             self.repositories.idempotency._undone_on_error(),  # noqa: SLF001

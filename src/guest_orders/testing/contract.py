@@ -27,6 +27,7 @@ reasons, carriers and addresses by foreign key gets every row it needs.
 - :class:`IdempotencyRepositoryContract`: round trips, one record per key and order (keys
   are case-sensitive; also under concurrent writers), rolled back with the transaction;
 - :class:`UnitOfWorkContract`: commit, rollback when the block raises, many threads;
+  read-only transactions read what the others read;
 - :class:`UseCaseContract`: the use cases over the store: guest-only lookup,
   all-or-nothing requests, idempotent retries, one winner among concurrent guests, and
   :class:`UseCaseStateMachine`, comparing the store with the in-memory reference step by
@@ -829,6 +830,57 @@ class UnitOfWorkContract(_StoreContract):
         with store.transaction() as repos:
             stored = repos.cancellation_requests.add_all([_draft(card, item), _draft(card, other)])
         assert len(stored) == 2, "the items must be free again after a rollback"
+
+    def test_unit_of_work_read_only_transactions_read_the_same(self) -> None:
+        """``transaction(read_only=True)`` (the lookup's, the reasons') reads exactly what
+        a transaction without the flag reads, committed writes included."""
+        seed = example_seed()
+        card = seed.orders[0]
+        item = card.items[0]
+        store = self.store_for(seed)
+        with store.transaction() as repos:
+            (stored,) = repos.cancellation_requests.add_all([_draft(card, item)])
+        stored_id = stored.id
+        assert stored_id is not None
+
+        def everything(*, read_only: bool) -> tuple[object, ...]:
+            with store.transaction(read_only=read_only) as repos:
+                return (
+                    [repos.orders.find_by_number(order.number) for order in seed.orders],
+                    repos.orders.find_by_number("no such order"),
+                    dict(repos.cancellation_requests.active_for_items([i.pk for i in card.items])),
+                    list(repos.cancellation_requests.get_many([stored_id])),
+                    list(repos.shipping_companies.list_active()),
+                    list(repos.reasons.list_active()),
+                    dict(repos.reasons.get_many([reason.pk for reason in seed.reasons])),
+                    [repos.addresses.get(address.pk) for address in seed.addresses],
+                )
+
+        read_only = everything(read_only=True)
+        assert_faithful(read_only, everything(read_only=False))
+        assert_faithful(read_only[0], list(seed.orders))
+        assert_faithful(read_only[2], {item.pk: stored})
+
+    def test_unit_of_work_read_only_transactions_serve_many_threads(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        store = self.store_for(seed)
+        numbers = [order.number for order in seed.orders]
+
+        def read_or_write(index: int) -> str | None:
+            if index == 0:  # one writer among the readers
+                with store.transaction() as repos:
+                    repos.cancellation_requests.add_all([_draft(card, card.items[0])])
+                return None
+            with store.transaction(read_only=True) as repos:
+                found = repos.orders.find_by_number(numbers[index % len(numbers)])
+            return found.number if found is not None else None
+
+        results = _run_together(8, read_or_write)
+        assert results == [None] + [numbers[i % len(numbers)] for i in range(1, 8)]
+        with store.transaction(read_only=True) as repos:
+            active = repos.cancellation_requests.active_for_items([card.items[0].pk])
+        assert list(active) == [card.items[0].pk], "the writer's request must be committed"
 
     def test_unit_of_work_serves_many_threads(self) -> None:
         seed = example_seed()

@@ -38,6 +38,6 @@ def lookup_order(
     """
     with (
         throttled(limiter, query.number, client, operation="lookup"),
-        uow.transaction() as repos,
+        uow.transaction(read_only=True) as repos,
     ):
         return load_owned_order(repos, query, policy=policy, clock=clock)

@@ -10,5 +10,5 @@ __all__ = ["list_cancellation_reasons"]
 
 def list_cancellation_reasons(*, uow: UnitOfWork) -> list[CancellationReason]:
     """The active reasons, in the shop's order."""
-    with uow.transaction() as repos:
+    with uow.transaction(read_only=True) as repos:
         return list(repos.reasons.list_active())

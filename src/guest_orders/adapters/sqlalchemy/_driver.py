@@ -25,6 +25,14 @@ connection is invalidated in the pool, as with Core. (That handler, and the flag
 say whether anything listens, are SQLAlchemy's private API: the tests of this adapter
 cover both paths.)
 
+Read-only transactions (``SqlAlchemyStore.transaction(read_only=True)``, the lookup's)
+go one step further when nothing watches the engine: no ``Connection`` at all. A
+:class:`Link` checks a connection out of the pool, begins the transaction on it (a plain
+``BEGIN`` on SQLite), runs the SELECTs on it and commits; SQLAlchemy's ``Connection``,
+transaction and event machinery cost a lookup more than its three statements on SQLite. A
+``Connection`` is made on the same pooled connection, in the same transaction, only when
+a statement needs Core.
+
 The item list of ``active_for_items`` is rendered as one placeholder per item at each call
 (as Core's expanding ``IN`` does: on PostgreSQL it plans faster than ``= ANY`` of one
 array). On SQLite, :func:`execute` sends ``make_engine``'s ``BEGIN IMMEDIATE`` the same
@@ -46,11 +54,23 @@ from sqlalchemy.engine import Dialect
 
 from guest_orders.adapters.sqlalchemy._types import ExactDecimal, UtcDateTime
 
-__all__ = ["DriverSelect", "driver_rows", "execute", "list_in", "observed"]
+__all__ = [
+    "READ_ONLY",
+    "DriverSelect",
+    "Link",
+    "drivable",
+    "execute",
+    "list_in",
+    "observed",
+    "watched",
+]
 
 #: The (dialect, driver, parameter style) of the DBAPI connections the lookups run on.
 #: (The ones the tests run on: any other goes through Core.)
 _DRIVERS = frozenset({("sqlite", "pysqlite", "qmark"), ("postgresql", "psycopg", "pyformat")})
+#: The execution option that marks a read-only transaction's ``Connection`` (on the paths
+#: that use one): ``make_engine``'s SQLite engines begin it with a plain ``BEGIN``.
+READ_ONLY = "guest_orders_read_only"
 #: Stands for the variable-length list of placeholders in a statement's SQL.
 _LIST_MARK = "__guest_orders_list__"
 
@@ -83,9 +103,13 @@ class DriverSelect:
         # engine's settings (a JSON deserializer...), not only on the backend.
         self._compiled: weakref.WeakKeyDictionary[Dialect, _Compiled] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
+        self._last: tuple[weakref.ref[Dialect], _Compiled] | None = None
 
     def compiled(self, dialect: Dialect) -> _Compiled | None:
         """The statement compiled for ``dialect``, or ``None`` where Core runs it."""
+        last = self._last  # an application has one engine, mostly: skip the lookups
+        if last is not None and last[0]() is dialect:
+            return last[1]
         if (dialect.name, dialect.driver, dialect.paramstyle) not in _DRIVERS:
             return None
         found = self._compiled.get(dialect)
@@ -95,6 +119,7 @@ class DriverSelect:
                 if found is None:
                     found = _compile(self._statement, dialect, self._list_param, self._shared)
                     self._compiled[dialect] = found
+        self._last = (weakref.ref(dialect), found)
         return found
 
 
@@ -122,7 +147,7 @@ class _Compiled:
         """The SQL and the parameters to send for these values."""
         if self.around_list is None:
             if self.positions is not None:
-                return self.sql, tuple(params[name] for name in self.positions)
+                return self.sql, tuple([params[name] for name in self.positions])
             return self.sql, dict(params)
         assert self.list_param is not None
         values = list(params[self.list_param])
@@ -236,6 +261,20 @@ def list_in(column: sa.ColumnElement[Any], param: str) -> sa.ColumnElement[bool]
     return column.in_([sa.literal_column(_LIST_MARK)])
 
 
+def _watching(dispatch: Any) -> bool:
+    return bool(
+        dispatch.before_cursor_execute
+        or dispatch.after_cursor_execute
+        or dispatch.before_execute
+        or dispatch.after_execute
+    )
+
+
+def _logging(engine: sa.Engine) -> bool:
+    logger: Any = engine.logger
+    return bool(logger.isEnabledFor(logging.INFO))
+
+
 def observed(connection: sa.Connection) -> bool:
     """True when something watches this connection's statements: a listener of a
     statement event (on the engine, the connection or their classes) or SQL logging."""
@@ -249,15 +288,30 @@ def observed(connection: sa.Connection) -> bool:
         dispatch = engine.dispatch
     else:
         dispatch = None
-    if dispatch is not None and (
-        dispatch.before_cursor_execute
-        or dispatch.after_cursor_execute
-        or dispatch.before_execute
-        or dispatch.after_execute
-    ):
+    return (dispatch is not None and _watching(dispatch)) or _logging(engine)
+
+
+def drivable(engine: sa.Engine) -> bool:
+    """Whether a read-only transaction of ``engine`` can run on the pooled DBAPI
+    connection (:meth:`Link.reading`), as far as the engine's settings go: a driver this
+    module knows, no schema translation. (An engine's execution options never change: a
+    new option makes a new engine.) At each transaction, :func:`watched` says the rest."""
+    dialect = engine.dialect
+    if (dialect.name, dialect.driver, dialect.paramstyle) not in _DRIVERS:
+        return False
+    return not engine.get_execution_options().get("schema_translate_map")
+
+
+def watched(engine: sa.Engine) -> bool:
+    """Whether something watches the statements of ``engine``'s connections: a statement
+    listener on the engine or on the ``Engine`` or ``Connection`` classes, or SQL logging.
+    (A listener on one connection cannot exist before the transaction makes it.)"""
+    if engine._has_events and _watching(engine.dispatch):  # noqa: SLF001
         return True
-    logger: Any = engine.logger
-    return bool(logger.isEnabledFor(logging.INFO))
+    connection_class: Any = sa.Connection
+    if connection_class._has_events and _watching(connection_class.dispatch):  # noqa: SLF001
+        return True
+    return _logging(engine)
 
 
 def execute(connection: sa.Connection, sql: str, parameters: Any = ()) -> None:
@@ -287,35 +341,144 @@ def _raise(
     )
 
 
-def driver_rows(
-    connection: sa.Connection, select: DriverSelect, params: Mapping[str, Any]
-) -> list[dict[str, Any]] | None:
-    """The rows of ``select``, as dicts keyed like Core's ``RowMapping`` (after the first
-    row, without the shared columns); ``None`` when this dialect runs it through Core."""
-    dialect = connection.dialect
-    compiled = select.compiled(dialect)
-    if compiled is None or connection.get_execution_options().get("schema_translate_map"):
-        return None  # Core renders the statement (the schemas) for this execution
-    sql, parameters = compiled.statement(params)
-    # The description only until the converters are made: psycopg builds it anew, in
-    # Python, at every access.
-    converters = compiled.converters
-    if observed(connection):
-        result = connection.exec_driver_sql(sql, parameters)
-        if converters is None:
-            converters = compiled.converters_for(dialect, result.cursor.description)
-        rows: Sequence[Sequence[Any]] = result.fetchall()
-    else:
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+class Link:
+    """What the repositories of one transaction run their statements on.
+
+    ``Link.of(connection)``: a :class:`sqlalchemy.Connection` in a transaction SQLAlchemy
+    began. The DriverSelects run on its DBAPI connection, or through ``exec_driver_sql``
+    when something observes it (checked at each statement).
+
+    :meth:`Link.reading`: a read-only transaction begun on a pooled DBAPI connection,
+    without a ``Connection`` (see :func:`drivable`, :func:`watched`). The DriverSelects run on that
+    DBAPI connection; a ``Connection`` is made on the same pooled connection, inside the
+    same database transaction, only when a statement needs Core (:attr:`connection`).
+    """
+
+    __slots__ = ("_connection", "_dbapi", "_dialect", "_engine", "_pooled")
+
+    def __init__(
+        self, engine: sa.Engine, connection: sa.Connection | None, pooled: Any = None
+    ) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect
+        self._connection = connection
+        self._pooled = pooled
+        #: A read-only link's DBAPI connection (a Connection's may change: it reconnects).
+        self._dbapi: Any = pooled.driver_connection if pooled is not None else None
+
+    @classmethod
+    def of(cls, connection: sa.Connection) -> Link:
+        return cls(connection.engine, connection)
+
+    @classmethod
+    def reading(cls, engine: sa.Engine, begin: str | None) -> Link:
+        """Check out a pooled connection and send ``begin`` (``None`` where the driver
+        begins a transaction by itself, at the first statement)."""
         try:
-            cursor.execute(sql, parameters)
-            if converters is None:
-                converters = compiled.converters_for(dialect, cursor.description)
+            pooled = engine.raw_connection()
+        except engine.dialect.loaded_dbapi.Error as error:
+            # What Engine.connect() raises for it: the sqlalchemy.exc class, handle_error.
+            sa.Connection._handle_dbapi_exception_noconnection(  # noqa: SLF001
+                error, engine.dialect, engine
+            )
+            raise
+        link = cls(engine, None, pooled)
+        if begin is not None:
+            try:
+                link.execute(begin)
+            except BaseException:
+                link.close()
+                raise
+        return link
+
+    @property
+    def connection(self) -> sa.Connection:
+        """The transaction's ``Connection`` (on a read-only link, made on first use: its
+        first Core statement joins the database transaction already open; on SQLite,
+        ``make_engine``'s ``begin`` listener sees it is open and sends no ``BEGIN``)."""
+        if self._connection is None:
+            self._connection = sa.Connection(self._engine, self._pooled)
+        return self._connection
+
+    def rows(self, select: DriverSelect, params: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+        """The rows of ``select``, as dicts keyed like Core's ``RowMapping`` (after the
+        first row, without the shared columns); ``None`` when Core must run it."""
+        dialect = self._dialect
+        dbapi = self._dbapi
+        if dbapi is None:
+            connection = self._connection
+            assert connection is not None
+            compiled = select.compiled(dialect)
+            if compiled is None or connection.get_execution_options().get("schema_translate_map"):
+                return None  # Core renders the statement (the schemas) for this execution
+            if observed(connection):
+                sql, parameters = compiled.statement(params)
+                result = connection.exec_driver_sql(sql, parameters)
+                converters = compiled.converters or compiled.converters_for(
+                    dialect, result.cursor.description
+                )
+                return _convert(converters, result.fetchall())
+            dbapi = connection.connection.driver_connection
+        else:
+            found = select.compiled(dialect)
+            assert found is not None, "drivable() said this driver is known"
+            compiled = found
+        sql, parameters = compiled.statement(params)
+        try:
+            # Connection.execute: a cursor made by the driver (in C, on sqlite3).
+            cursor = dbapi.execute(sql, parameters)
+            # The description only until the converters are made: psycopg builds it
+            # anew, in Python, at every access.
+            converters = compiled.converters or compiled.converters_for(dialect, cursor.description)
             rows = cursor.fetchall()
         except BaseException as error:  # noqa: BLE001  # SQLAlchemy decides what it becomes
-            _raise(connection, error, sql, parameters, cursor)
-        finally:
-            cursor.close()
+            _raise(self.connection, error, sql, parameters, None)
+        return _convert(converters, rows)
+
+    def execute(self, sql: str, parameters: Any = ()) -> None:
+        """Run a statement that returns no rows on the DBAPI connection."""
+        dbapi = self._dbapi
+        if dbapi is None:
+            dbapi = self.connection.connection.driver_connection
+        try:
+            dbapi.execute(sql, parameters)
+        except BaseException as error:  # noqa: BLE001  # SQLAlchemy decides what it becomes
+            _raise(self.connection, error, sql, parameters, None)
+
+    def commit(self) -> None:
+        """End a read-only link's transaction, its block done."""
+        connection = self._connection
+        if connection is not None and connection.in_transaction():
+            connection.commit()  # SQLAlchemy's: its events, its error handling
+            return
+        try:
+            self._dbapi.commit()
+        except BaseException as error:  # noqa: BLE001  # SQLAlchemy decides what it becomes
+            _raise(self.connection, error, "COMMIT", (), None)
+
+    def rollback(self) -> None:
+        """End a read-only link's transaction, its block failed."""
+        connection = self._connection
+        if connection is not None and connection.in_transaction():
+            connection.rollback()
+            return
+        if self._pooled.is_valid:  # not if an error invalidated it
+            try:
+                self._dbapi.rollback()
+            except BaseException as error:  # noqa: BLE001
+                _raise(self.connection, error, "ROLLBACK", (), None)
+
+    def close(self) -> None:
+        """Give the pooled connection back (the pool's reset on return runs)."""
+        if self._connection is not None:
+            self._connection.close()
+        else:
+            self._pooled.close()
+
+
+def _convert(
+    converters: tuple[_Converter, _Converter], rows: Sequence[Sequence[Any]]
+) -> list[dict[str, Any]]:
     if not rows:
         return []
     first, rest = converters

@@ -115,8 +115,13 @@ def _sqlite_engine(
     begin_sql = f"BEGIN {begin}"
 
     def on_begin(connection: sa.Connection) -> None:
+        # Not when a transaction is open already: a read-only transaction begun on the
+        # DBAPI connection, whose Connection was made for a Core statement (_driver.Link).
+        if connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+            return
+        read_only = connection.get_execution_options().get(_driver.READ_ONLY, False)
         # On the DBAPI connection unless a listener or the SQL log would miss it.
-        _driver.execute(connection, begin_sql)
+        _driver.execute(connection, "BEGIN" if read_only else begin_sql)
 
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", on_begin)

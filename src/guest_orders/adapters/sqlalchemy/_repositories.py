@@ -1,8 +1,9 @@
 """The repositories of one transaction, bound to one connection.
 
 The three SELECTs every lookup makes (``find_by_number``, ``active_for_items``, the
-carriers' ``list_active``) run on the DBAPI connection, compiled once per engine (see
-``_driver``); everything else goes through SQLAlchemy Core.
+carriers' ``list_active``) run on the DBAPI connection, compiled once per engine, through
+the transaction's :class:`~guest_orders.adapters.sqlalchemy._driver.Link`; everything else
+goes through SQLAlchemy Core, on the link's ``Connection``.
 
 Every method issues a fixed number of statements, whatever the number of items:
 ``find_by_number`` one (orders LEFT JOIN order_items), ``active_for_items`` and ``get_many``
@@ -25,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from guest_orders.adapters.sqlalchemy import _rows
-from guest_orders.adapters.sqlalchemy._driver import DriverSelect, driver_rows, list_in
+from guest_orders.adapters.sqlalchemy._driver import DriverSelect, Link, list_in
 from guest_orders.adapters.sqlalchemy._schema import (
     ACTIVE_STATUSES,
     IDEMPOTENCY_KEY_CONSTRAINT,
@@ -155,27 +156,31 @@ _DRIVER_ACTIVE_FOR_ITEMS = DriverSelect(
 _DRIVER_ACTIVE_COMPANIES = DriverSelect("list_active", _ACTIVE_COMPANIES)
 
 
-class SqlAlchemyOrderRepository:
-    def __init__(self, connection: sa.Connection) -> None:
-        self._connection = connection
+class _Bound:
+    """Bound to the transaction's connection, or to its :class:`Link` (a read-only
+    transaction's, which makes a ``Connection`` only for a statement that needs Core)."""
 
+    def __init__(self, connection: sa.Connection | Link) -> None:
+        self._link = connection if isinstance(connection, Link) else Link.of(connection)
+
+    @property
+    def _connection(self) -> sa.Connection:
+        return self._link.connection
+
+
+class SqlAlchemyOrderRepository(_Bound):
     def find_by_number(self, number: str) -> Order | None:
         """One statement, hit or miss, so a miss costs the same round trip as a hit."""
         params = {"number": number}
-        rows: Sequence[_rows.RowLike] | None = driver_rows(
-            self._connection, _DRIVER_FIND_ORDER, params
-        )
+        rows: Sequence[_rows.RowLike] | None = self._link.rows(_DRIVER_FIND_ORDER, params)
         if rows is None:
             rows = self._connection.execute(_FIND_ORDER, params).mappings().all()
         return _rows.order_from_rows(rows) if rows else None
 
 
-class SqlAlchemyCancellationRequestRepository:
+class SqlAlchemyCancellationRequestRepository(_Bound):
     """Requests, with the one-active rule enforced by the partial unique index
     ``uq_cancellation_requests_one_active``."""
-
-    def __init__(self, connection: sa.Connection) -> None:
-        self._connection = connection
 
     def active_for_items(self, order_items: Collection[int]) -> Mapping[int, CancellationRequest]:
         """One statement, also for no items (every lookup path does the same work)."""
@@ -183,9 +188,7 @@ class SqlAlchemyCancellationRequestRepository:
 
     def _active(self, order_items: Collection[int]) -> dict[int, CancellationRequest]:
         params = {"items": list(order_items)}
-        rows: Iterable[_rows.RowLike] | None = driver_rows(
-            self._connection, _DRIVER_ACTIVE_FOR_ITEMS, params
-        )
+        rows: Iterable[_rows.RowLike] | None = self._link.rows(_DRIVER_ACTIVE_FOR_ITEMS, params)
         if rows is None:
             rows = self._connection.execute(_ACTIVE_FOR_ITEMS, params).mappings()
         return {request.order_item: request for request in _rows.requests_from_rows(rows)}
@@ -283,10 +286,7 @@ def _violates_one_active(error: IntegrityError) -> bool:
     return "cancellation_requests.order_item_id" in str(error.orig)
 
 
-class SqlAlchemyCancellationReasonRepository:
-    def __init__(self, connection: sa.Connection) -> None:
-        self._connection = connection
-
+class SqlAlchemyCancellationReasonRepository(_Bound):
     def get_many(self, pks: Collection[int]) -> Mapping[int, CancellationReason]:
         rows = self._connection.execute(_GET_REASONS, {"pks": list(pks)}).mappings()
         return {row["pk"]: _rows.reason_from_row(row) for row in rows}
@@ -296,34 +296,23 @@ class SqlAlchemyCancellationReasonRepository:
         return [_rows.reason_from_row(row) for row in rows]
 
 
-class SqlAlchemyEasyReturnShippingCompanyRepository:
-    def __init__(self, connection: sa.Connection) -> None:
-        self._connection = connection
-
+class SqlAlchemyEasyReturnShippingCompanyRepository(_Bound):
     def list_active(self) -> Sequence[EasyReturnShippingCompany]:
-        rows: Iterable[_rows.RowLike] | None = driver_rows(
-            self._connection, _DRIVER_ACTIVE_COMPANIES, {}
-        )
+        rows: Iterable[_rows.RowLike] | None = self._link.rows(_DRIVER_ACTIVE_COMPANIES, {})
         if rows is None:
             rows = self._connection.execute(_ACTIVE_COMPANIES).mappings()
         return [_rows.company_from_row(row) for row in rows]
 
 
-class SqlAlchemyAddressRepository:
-    def __init__(self, connection: sa.Connection) -> None:
-        self._connection = connection
-
+class SqlAlchemyAddressRepository(_Bound):
     def get(self, pk: int) -> Address | None:
         row = self._connection.execute(_GET_ADDRESS, {"pk": pk}).mappings().one_or_none()
         return _rows.address_from_row(row) if row is not None else None
 
 
-class SqlAlchemyIdempotencyRepository:
+class SqlAlchemyIdempotencyRepository(_Bound):
     """Idempotency records in ``idempotency_keys``; the unique constraint on
     ``(order_id, key)`` keeps one record per key and order against concurrent writers."""
-
-    def __init__(self, connection: sa.Connection) -> None:
-        self._connection = connection
 
     def get(self, order: int, key: str) -> IdempotencyRecord | None:
         row = (
@@ -360,7 +349,7 @@ def _violates_key_constraint(error: IntegrityError) -> bool:
     return IDEMPOTENCY_KEY_CONSTRAINT in text or "idempotency_keys.key" in text
 
 
-class SqlAlchemyImageStore:
+class SqlAlchemyImageStore(_Bound):
     """Image bytes in the ``images`` table, addressed ``db://images/<uuid>``.
 
     ``put`` only queues the image; the queue is written with one INSERT when the
@@ -369,8 +358,8 @@ class SqlAlchemyImageStore:
     number of images.
     """
 
-    def __init__(self, connection: sa.Connection) -> None:
-        self._connection = connection
+    def __init__(self, connection: sa.Connection | Link) -> None:
+        super().__init__(connection)
         self._pending: dict[str, ImageUpload] = {}
 
     def put(self, image: ImageUpload) -> ImageRef:
@@ -433,10 +422,10 @@ class SqlAlchemyRepositories:
     """The repositories of one transaction (see :meth:`SqlAlchemyStore.transaction`).
 
     ``connection`` is the transaction's connection, for a host's own statements in the
-    same transaction.
+    same transaction (in a read-only transaction, made on first use).
     """
 
-    connection: sa.Connection
+    _link: Link
     orders: SqlAlchemyOrderRepository
     cancellation_requests: SqlAlchemyCancellationRequestRepository
     reasons: SqlAlchemyCancellationReasonRepository
@@ -445,15 +434,19 @@ class SqlAlchemyRepositories:
     images: ImageStore
     idempotency: SqlAlchemyIdempotencyRepository
 
+    @property
+    def connection(self) -> sa.Connection:
+        return self._link.connection
+
     @classmethod
-    def bind(cls, connection: sa.Connection, *, images: ImageStore) -> SqlAlchemyRepositories:
+    def bind(cls, link: Link, *, images: ImageStore) -> SqlAlchemyRepositories:
         return cls(
-            connection=connection,
-            orders=SqlAlchemyOrderRepository(connection),
-            cancellation_requests=SqlAlchemyCancellationRequestRepository(connection),
-            reasons=SqlAlchemyCancellationReasonRepository(connection),
-            shipping_companies=SqlAlchemyEasyReturnShippingCompanyRepository(connection),
-            addresses=SqlAlchemyAddressRepository(connection),
+            link=link,
+            orders=SqlAlchemyOrderRepository(link),
+            cancellation_requests=SqlAlchemyCancellationRequestRepository(link),
+            reasons=SqlAlchemyCancellationReasonRepository(link),
+            shipping_companies=SqlAlchemyEasyReturnShippingCompanyRepository(link),
+            addresses=SqlAlchemyAddressRepository(link),
             images=images,
-            idempotency=SqlAlchemyIdempotencyRepository(connection),
+            idempotency=SqlAlchemyIdempotencyRepository(link),
         )
