@@ -1039,3 +1039,31 @@ def test_an_unreachable_database_fails_as_a_sqlalchemy_error(tmp_path: Path) -> 
     ):
         pass
     engine.dispose()
+
+
+def test_a_stored_value_outside_an_enum_is_refused_on_every_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The DBAPI path writes SQLAlchemy's enum processor out as a dict lookup; a value the
+    enum does not know still goes to the processor, which refuses it as Core does."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'shop.sqlite3'}")
+    create_schema(engine)
+    store, order = _with_full_order(engine)
+    with engine.begin() as connection:  # past the CHECK constraint, as a broken migration might
+        connection.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
+        connection.exec_driver_sql("UPDATE orders SET status = '999'")
+    try:
+        for read_only in (True, False):
+            with (
+                pytest.raises(LookupError, match="'999' is not among the defined enum values"),
+                store.transaction(read_only=read_only) as repos,
+            ):
+                repos.orders.find_by_number(order.number)
+        monkeypatch.setattr(_driver.DriverSelect, "compiled", lambda _self, _dialect: None)
+        with (
+            pytest.raises(LookupError, match="'999' is not among the defined enum values"),
+            store.transaction() as repos,
+        ):
+            repos.orders.find_by_number(order.number)
+    finally:
+        engine.dispose()

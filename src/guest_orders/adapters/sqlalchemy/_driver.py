@@ -46,6 +46,8 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, NoReturn
 
 import attrs
@@ -179,26 +181,80 @@ class _Compiled:
                 if (processor := _processor(type_, dialect, column[1])) is not None
             }
             found = (
-                _converter(self.keys, processors, 0),
-                _converter(self.keys, processors, self.shared),
+                _converter(self.keys, self.types, processors, 0),
+                _converter(self.keys, self.types, processors, self.shared),
             )
             self.converters = found
         return found
 
 
-def _converter(keys: Sequence[str], processors: Mapping[int, _Processor], start: int) -> _Converter:
+#: Processors whose work the generated converter writes out (``{v}``: the value), so a
+#: value costs no Python call: the same results as calling them.
+_WRITTEN_OUT: dict[Any, str] = {
+    ExactDecimal.result_value: "{v} if {v} is None or isinstance({v}, Decimal) else Decimal({v})",
+    UtcDateTime.result_value: (
+        "None if {v} is None else"
+        " (fromisoformat({v}) if isinstance({v}, str) else {v}).astimezone(UTC)"
+    ),
+}
+
+
+def _enum_lookup(type_: sa.types.TypeEngine[Any], processor: _Processor) -> dict[Any, Any] | None:
+    """For an ``Enum`` column whose processor only maps the stored values to the enum's
+    members (no processing of its own before): that mapping, else ``None``."""
+    if not isinstance(type_, sa.Enum):
+        return None
+    lookup: Any = getattr(type_, "_object_lookup", None)  # private: checked right here
+    if not isinstance(lookup, dict):
+        return None
+    try:
+        if all(processor(stored) is member for stored, member in lookup.items()):
+            return dict(lookup)
+    except Exception:  # noqa: BLE001  # not the processor expected: keep calling it
+        return None
+    return None
+
+
+def _converter(
+    keys: Sequence[str],
+    types: Sequence[sa.types.TypeEngine[Any]],
+    processors: Mapping[int, _Processor],
+    start: int,
+) -> _Converter:
     """A function from a row (a tuple) to the dict of its columns from ``start`` on, each
     value through its processor: generated, as attrs and cattrs do, so that a row costs
-    one call and one dict display."""
-    namespace: dict[str, Any] = {}
+    one call and one dict display. The common processors are written out (money,
+    datetimes, enums: a dict lookup, the processor itself for a value it must refuse)."""
+    namespace: dict[str, Any] = {
+        "Decimal": Decimal,
+        "fromisoformat": datetime.fromisoformat,
+        "UTC": UTC,
+    }
+    lines = []
     entries = []
     for index in range(start, len(keys)):  # keys are identifiers (see _compile)
         value = f"row[{index}]"
-        if index in processors:
-            namespace[f"p{index}"] = processors[index]
-            value = f"p{index}({value})"
+        processor = processors.get(index)
+        if processor is not None:
+            name = f"c{index}"
+            lines.append(f"    {name} = {value}")
+            template = _WRITTEN_OUT.get(processor)
+            lookup = _enum_lookup(types[index], processor) if template is None else None
+            if template is not None:
+                lines.append(f"    {name} = {template.format(v=name)}")
+            elif lookup is not None:
+                namespace[f"m{index}"] = lookup
+                namespace[f"p{index}"] = processor
+                lines.append(
+                    f"    {name} = m{index}[{name}] if {name} in m{index} else p{index}({name})"
+                )
+            else:
+                namespace[f"p{index}"] = processor
+                lines.append(f"    {name} = p{index}({name})")
+            value = name
         entries.append(f"{keys[index]!r}: {value}")
-    source = f"def convert(row):\n    return {{{', '.join(entries)}}}\n"
+    body = "\n".join(lines)
+    source = f"def convert(row):\n{body}\n    return {{{', '.join(entries)}}}\n"
     exec(source, namespace)  # noqa: S102  # column keys and indices of our own statements
     converter: _Converter = namespace["convert"]
     return converter
