@@ -211,12 +211,12 @@ _ORDER_COLUMNS = (
     " i.pk, i.status, i.quantity, i.price, i.product_pk, i.product_name, i.product_sku,"
     " i.product_image, i.delivered_date"
 )
-_ORDER_SQL = (
+ORDER_SQL = (
     f"SELECT {_ORDER_COLUMNS} FROM orders o"  # noqa: S608  # constants only
     " LEFT JOIN order_items i ON i.order_id = o.pk"
     " WHERE o.number = {p} ORDER BY i.position"
 )
-_REQUESTS_SQL = (
+REQUESTS_SQL = (
     "SELECT r.*, c.shipping_company_value, c.shipping_company_label, c.is_active,"
     " m.image, m.description FROM cancellation_requests r"
     " LEFT JOIN easy_return_shipping_companies c ON c.pk = r.easy_return_shipping_company_id"
@@ -224,7 +224,7 @@ _REQUESTS_SQL = (
     " WHERE r.order_item_id IN ({items}) AND r.status IN ('waiting', 'approved')"
     " ORDER BY r.id, m.position"
 )
-_COMPANIES_SQL = (
+COMPANIES_SQL = (
     "SELECT pk, shipping_company_value, shipping_company_label, is_active"
     " FROM easy_return_shipping_companies WHERE is_active ORDER BY pk"
 )
@@ -314,7 +314,7 @@ def _identity(value: Any) -> Any:
 def hand_sqlite(path: Path) -> Callable[[str], tuple[Order, dict[int, Any], list[Any]]]:
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     connection.execute("PRAGMA foreign_keys = ON")
-    order_sql = _ORDER_SQL.format(p="?")
+    order_sql = ORDER_SQL.format(p="?")
 
     def lookup(number: str) -> tuple[Order, dict[int, Any], list[Any]]:
         connection.execute("BEGIN")
@@ -327,10 +327,10 @@ def hand_sqlite(path: Path) -> Callable[[str], tuple[Order, dict[int, Any], list
             )
             pks = [item.pk for item in order.items]
             requests = connection.execute(
-                _REQUESTS_SQL.format(items=",".join("?" * len(pks))), pks
+                REQUESTS_SQL.format(items=",".join("?" * len(pks))), pks
             ).fetchall()
             assert not requests, "the lookup orders have no cancellation requests"
-            companies = _companies(connection.execute(_COMPANIES_SQL).fetchall())
+            companies = _companies(connection.execute(COMPANIES_SQL).fetchall())
         finally:
             connection.execute("COMMIT")
         return order, {}, companies
@@ -344,7 +344,7 @@ def hand_postgres(
     import psycopg  # noqa: PLC0415
 
     connection = psycopg.connect(conninfo, **options)
-    order_sql = _ORDER_SQL.format(p="%s")
+    order_sql = ORDER_SQL.format(p="%s")
 
     def lookup(number: str) -> tuple[Order, dict[int, Any], list[Any]]:
         with connection.transaction():
@@ -356,10 +356,10 @@ def hand_postgres(
             )
             pks = [item.pk for item in order.items]
             requests = connection.execute(
-                _REQUESTS_SQL.format(items=",".join(["%s"] * len(pks))), pks
+                REQUESTS_SQL.format(items=",".join(["%s"] * len(pks))), pks
             ).fetchall()
             assert not requests, "the lookup orders have no cancellation requests"
-            companies = _companies(connection.execute(_COMPANIES_SQL).fetchall())
+            companies = _companies(connection.execute(COMPANIES_SQL).fetchall())
         return order, {}, companies
 
     return lookup
@@ -395,7 +395,7 @@ def library_lookup(store: SqlAlchemyStore) -> Callable[[str], tuple[Order, Any, 
     """The storage calls of one lookup, exactly as ``load_owned_order`` makes them."""
 
     def lookup(number: str) -> tuple[Order, Any, Any]:
-        with store.transaction() as repos:
+        with store.transaction(read_only=True) as repos:
             order = repos.orders.find_by_number(number)
             assert order is not None
             active = repos.cancellation_requests.active_for_items([i.pk for i in order.items])
