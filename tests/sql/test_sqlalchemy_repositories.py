@@ -906,6 +906,8 @@ def test_read_only_transactions_fall_back_for_class_listeners_and_logging(
         seen = [s for s in recorder.statements if s != "BEGIN"]
         assert seen == expected, target
         recorder.statements.clear()
+        _lookup_reads_read_only(store, numbers, items)
+        assert recorder.statements == [], f"{target}'s listener removed: no fallback"
 
     caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
     _lookup_reads_read_only(store, numbers, items)
@@ -1067,3 +1069,36 @@ def test_a_stored_value_outside_an_enum_is_refused_on_every_path(
             repos.orders.find_by_number(order.number)
     finally:
         engine.dispose()
+
+
+def test_a_read_only_transaction_ends_itself_before_the_pool_takes_it_back(
+    engine: sa.Engine,
+) -> None:
+    """It commits (or rolls back) on the DBAPI connection, then tells the pool so, as a
+    ``Connection`` does: no second rollback on return, and no transaction left open."""
+    store, order = _with_full_order(engine)
+    resets: list[bool] = []
+
+    def on_reset(_dbapi: Any, _record: Any, state: Any) -> None:
+        resets.append(state.transaction_was_reset)
+
+    sa.event.listen(engine, "reset", on_reset)
+    try:
+        with store.transaction(read_only=True) as repos:
+            repos.orders.find_by_number(order.number)
+        with pytest.raises(_Boom), store.transaction(read_only=True) as repos:
+            raise _Boom
+    finally:
+        sa.event.remove(engine, "reset", on_reset)
+    assert resets == [True, True]
+    raw: Any = engine.raw_connection()
+    try:
+        dbapi = raw.driver_connection
+        open_transaction = (
+            dbapi.in_transaction
+            if engine.dialect.name == "sqlite"
+            else dbapi.info.transaction_status != dbapi.info.transaction_status.IDLE
+        )
+        assert not open_transaction
+    finally:
+        raw.close()

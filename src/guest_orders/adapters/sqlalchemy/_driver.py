@@ -147,21 +147,24 @@ class _Compiled:
 
     def statement(self, params: Mapping[str, Any]) -> tuple[str, Any]:
         """The SQL and the parameters to send for these values."""
+        positions = self.positions
         if self.around_list is None:
-            if self.positions is not None:
-                return self.sql, tuple([params[name] for name in self.positions])
-            return self.sql, dict(params)
+            if positions is None:
+                return self.sql, dict(params)
+            if len(positions) == 1:  # the lookup's order query: no loop for one value
+                return self.sql, (params[positions[0]],)
+            return self.sql, tuple([params[name] for name in positions])
         assert self.list_param is not None
         values = list(params[self.list_param])
         before, after = self.around_list
-        if self.positions is None:  # named parameters: one per value, numbered
+        if positions is None:  # named parameters: one per value, numbered
             names = [f"{self.list_param}_{i}" for i in range(len(values))]
             named = {k: v for k, v in params.items() if k != self.list_param}
             named.update(zip(names, values, strict=True))
             marks = ", ".join(f"%({name})s" for name in names)
             return f"{before}{marks or 'NULL'}{after}", named
         positional: list[Any] = []
-        for name in self.positions:
+        for name in positions:
             if name == self.list_param:
                 positional.extend(values)
             else:
@@ -317,6 +320,15 @@ def list_in(column: sa.ColumnElement[Any], param: str) -> sa.ColumnElement[bool]
     return column.in_([sa.literal_column(_LIST_MARK)])
 
 
+#: The connection events that see statements.
+_STATEMENT_EVENTS = (
+    "before_cursor_execute",
+    "after_cursor_execute",
+    "before_execute",
+    "after_execute",
+)
+
+
 def _watching(dispatch: Any) -> bool:
     return bool(
         dispatch.before_cursor_execute
@@ -365,7 +377,12 @@ def watched(engine: sa.Engine) -> bool:
     if engine._has_events and _watching(engine.dispatch):  # noqa: SLF001
         return True
     connection_class: Any = sa.Connection
-    if connection_class._has_events and _watching(connection_class.dispatch):  # noqa: SLF001
+    # Its flag stays set once a listener was added: look at the listeners themselves (the
+    # class-level dispatch keeps them per class; private, like the flags).
+    if connection_class._has_events and any(  # noqa: SLF001
+        getattr(connection_class.dispatch, event)._clslevel.get(connection_class)  # noqa: SLF001
+        for event in _STATEMENT_EVENTS
+    ):
         return True
     return _logging(engine)
 
@@ -410,7 +427,7 @@ class Link:
     same database transaction, only when a statement needs Core (:attr:`connection`).
     """
 
-    __slots__ = ("_connection", "_dbapi", "_dialect", "_engine", "_pooled")
+    __slots__ = ("_connection", "_dbapi", "_dialect", "_ended", "_engine", "_pooled")
 
     def __init__(
         self, engine: sa.Engine, connection: sa.Connection | None, pooled: Any = None
@@ -419,6 +436,8 @@ class Link:
         self._dialect = engine.dialect
         self._connection = connection
         self._pooled = pooled
+        #: Whether this link ended its transaction on the DBAPI connection itself.
+        self._ended = False
         #: A read-only link's DBAPI connection (a Connection's may change: it reconnects).
         self._dbapi: Any = pooled.driver_connection if pooled is not None else None
 
@@ -511,6 +530,7 @@ class Link:
             self._dbapi.commit()
         except BaseException as error:  # noqa: BLE001  # SQLAlchemy decides what it becomes
             _raise(self.connection, error, "COMMIT", (), None)
+        self._ended = True
 
     def rollback(self) -> None:
         """End a read-only link's transaction, its block failed."""
@@ -523,13 +543,16 @@ class Link:
                 self._dbapi.rollback()
             except BaseException as error:  # noqa: BLE001
                 _raise(self.connection, error, "ROLLBACK", (), None)
+            self._ended = True
 
     def close(self) -> None:
-        """Give the pooled connection back (the pool's reset on return runs)."""
+        """Give the pooled connection back. After a commit or rollback of its own, without
+        the pool's reset on return (a second rollback): what a ``Connection`` that ended
+        its transaction does (private, as the module docstring says)."""
         if self._connection is not None:
             self._connection.close()
         else:
-            self._pooled.close()
+            self._pooled._close_special(transaction_reset=self._ended)  # noqa: SLF001
 
 
 def _convert(
