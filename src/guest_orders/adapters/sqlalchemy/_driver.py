@@ -31,7 +31,10 @@ go one step further when nothing watches the engine: no ``Connection`` at all. A
 ``BEGIN`` on SQLite), runs the SELECTs on it and commits; SQLAlchemy's ``Connection``,
 transaction and event machinery cost a lookup more than its three statements on SQLite. A
 ``Connection`` is made on the same pooled connection, in the same transaction, only when
-a statement needs Core.
+a statement needs Core. (This uses more private API: the class-level listener registry,
+the handler of a failed checkout, and the pool's check-in of a connection whose
+transaction was already ended; the generated converters read an ``Enum``'s member lookup,
+checked against its processor. The tests cover each.)
 
 The item list of ``active_for_items`` is rendered as one placeholder per item at each call
 (as Core's expanding ``IN`` does: on PostgreSQL it plans faster than ``= ANY`` of one
