@@ -655,8 +655,14 @@ def _exact(value: Any) -> Any:
     return (type(value).__name__, str(value))
 
 
-def _lookup_reads(store: SqlAlchemyStore, numbers: Sequence[str], items: Sequence[int]) -> Any:
-    with store.transaction() as repos:
+def _lookup_reads(
+    store: SqlAlchemyStore,
+    numbers: Sequence[str],
+    items: Sequence[int],
+    *,
+    read_only: bool = False,
+) -> Any:
+    with store.transaction(read_only=read_only) as repos:
         return (
             [repos.orders.find_by_number(number) for number in numbers],
             dict(repos.cancellation_requests.active_for_items(items)),
@@ -725,7 +731,7 @@ def test_the_lookup_reads_alike_on_every_path(
     core = _lookup_reads(store, numbers, items)
     assert recorder.statements == ["SELECT"] * 6  # BEGIN IMMEDIATE, unobserved, stays raw
     recorder.statements.clear()
-    core_read_only = _lookup_reads_read_only(SqlAlchemyStore(engine), numbers, items)
+    core_read_only = _lookup_reads(SqlAlchemyStore(engine), numbers, items, read_only=True)
     assert recorder.statements == ["SELECT"] * 6
     assert _exact(core_read_only) == _exact(core)
 
@@ -846,18 +852,6 @@ def _with_full_order(engine: sa.Engine) -> tuple[SqlAlchemyStore, Order]:
     return store, order
 
 
-def _lookup_reads_read_only(
-    store: SqlAlchemyStore, numbers: Sequence[str], items: Sequence[int]
-) -> Any:
-    with store.transaction(read_only=True) as repos:
-        return (
-            [repos.orders.find_by_number(number) for number in numbers],
-            dict(repos.cancellation_requests.active_for_items(items)),
-            dict(repos.cancellation_requests.active_for_items([])),
-            list(repos.shipping_companies.list_active()),
-        )
-
-
 def test_a_read_only_lookup_reads_alike_without_sqlalchemys_execution(
     engine: sa.Engine,
     store: SqlAlchemyStore,
@@ -869,13 +863,13 @@ def test_a_read_only_lookup_reads_alike_without_sqlalchemys_execution(
     events: list[str] = []
     sa.event.listen(engine, "begin", lambda _connection: events.append("begin"))
 
-    read_only = _lookup_reads_read_only(store, numbers, items)
+    read_only = _lookup_reads(store, numbers, items, read_only=True)
     assert recorder.statements == []  # nothing went through SQLAlchemy's execution
     assert events == []  # nor through its Connection and transaction
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
     with record_statements(engine) as statements:  # watched: a Connection, every statement
-        watched = _lookup_reads_read_only(store, numbers, items)
+        watched = _lookup_reads(store, numbers, items, read_only=True)
     sqlite = engine.dialect.name == "sqlite"
     # A plain BEGIN on SQLite, not make_engine's BEGIN IMMEDIATE: no write lock.
     assert [s.split(None, 1)[0] if s.startswith("SELECT") else s for s in statements] == [
@@ -900,17 +894,17 @@ def test_read_only_transactions_fall_back_for_class_listeners_and_logging(
     for target in (sa.Engine, sa.Connection):
         sa.event.listen(target, "before_cursor_execute", listener)
         try:
-            _lookup_reads_read_only(store, numbers, items)
+            _lookup_reads(store, numbers, items, read_only=True)
         finally:
             sa.event.remove(target, "before_cursor_execute", listener)
         seen = [s for s in recorder.statements if s != "BEGIN"]
         assert seen == expected, target
         recorder.statements.clear()
-        _lookup_reads_read_only(store, numbers, items)
+        _lookup_reads(store, numbers, items, read_only=True)
         assert recorder.statements == [], f"{target}'s listener removed: no fallback"
 
     caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
-    _lookup_reads_read_only(store, numbers, items)
+    _lookup_reads(store, numbers, items, read_only=True)
     assert [s for s in recorder.statements if s != "BEGIN"] == expected
     assert any("FROM orders LEFT OUTER JOIN order_items" in r.getMessage() for r in caplog.records)
 
