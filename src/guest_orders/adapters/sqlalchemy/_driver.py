@@ -333,6 +333,7 @@ _STATEMENT_EVENTS = (
 
 
 def _watching(dispatch: Any) -> bool:
+    # The _STATEMENT_EVENTS, spelled out: this runs at every statement.
     return bool(
         dispatch.before_cursor_execute
         or dispatch.after_cursor_execute
@@ -514,10 +515,10 @@ class Link:
         return _convert(converters, rows)
 
     def execute(self, sql: str, parameters: Any = ()) -> None:
-        """Run a statement that returns no rows on the DBAPI connection."""
+        """Run a statement that returns no rows (``BEGIN``) on a read-only link's DBAPI
+        connection (a link over a ``Connection`` uses the module's :func:`execute`)."""
         dbapi = self._dbapi
-        if dbapi is None:
-            dbapi = self.connection.connection.driver_connection
+        assert dbapi is not None, "only a read-only link runs statements on its own"
         try:
             dbapi.execute(sql, parameters)
         except BaseException as error:  # noqa: BLE001  # SQLAlchemy decides what it becomes
