@@ -24,14 +24,13 @@ try:
     from sqlalchemy.exc import SQLAlchemyError
 
     from guest_orders.adapters.sqlalchemy import SqlAlchemyStore, create_schema, make_engine
-    from guest_orders.adapters.web import create_app, openapi_document
+    from guest_orders.adapters.web import create_app
 except ImportError as error:  # pragma: no cover - depends on the installed extras
     raise ImportError(
         "the guest-orders command needs the web extra: pip install 'guest_orders[web]'"
     ) from error
 
 from guest_orders.__main__ import VERSION_LINE
-from guest_orders.adapters.memory import InMemoryStore
 from guest_orders.demo import (
     DataFileError,
     DemoData,
@@ -45,6 +44,8 @@ from guest_orders.demo import (
 from guest_orders.policy import Policy
 from guest_orders.ports import AttemptLimiter, UnitOfWork
 from guest_orders.service import GuestOrders
+from guest_orders.wire.openapi import openapi_bytes, openapi_document
+from guest_orders.wire.schema import lookup_response_schema
 
 if TYPE_CHECKING:
     import socket
@@ -106,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document the server serves")
     openapi.add_argument("--output", metavar="FILE", type=Path, help="write it to FILE instead")
+    schema = commands.add_parser("response-schema", help="print the lookup response's JSON Schema")
+    schema.add_argument("--output", metavar="FILE", type=Path, help="write it to FILE instead")
 
     commands.add_parser("sample-data", help="print the built-in sample data file")
     return parser
@@ -118,7 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return _serve(args)
         if args.command == "openapi":
-            return _openapi(args.output)
+            return _write(openapi_bytes(openapi_document()), args.output)
+        if args.command == "response-schema":
+            return _write(openapi_bytes(lookup_response_schema()), args.output)
         return _sample_data()
     except CommandError as error:
         sys.stderr.write(f"guest-orders: error: {error}\n")
@@ -177,8 +182,8 @@ def _redis_location(url: str) -> str:
     return f"{host}:{port}" if port is not None else host
 
 
-def _openapi(output: Path | None) -> int:
-    document = openapi_document(_build_service(InMemoryStore()))
+def _write(document: bytes, output: Path | None) -> int:
+    """The generated ``document`` to ``output``, or to standard output."""
     if output is None:
         sys.stdout.buffer.write(document)
     else:

@@ -4,9 +4,16 @@
 into the domain's command objects, or raise :class:`guest_orders.InvalidRequest` naming
 every problem. ``render_*`` turn domain results into the platform's JSON shapes. Both go
 through the library's one cattrs :data:`converter`.
+
+Every request is declared once in :mod:`guest_orders.wire.spec`; the request and response
+JSON Schemas and the OpenAPI document are generated from the declarations and the domain
+classes (:func:`openapi_document`, :func:`request_schema`, :func:`response_schema`,
+:func:`lookup_response_schema`), so integrations for other frameworks take their schemas
+from here without any web extra installed.
 """
 
 from guest_orders.wire.converter import converter
+from guest_orders.wire.openapi import openapi_document, request_schema, response_schema
 from guest_orders.wire.requests import parse_bulk_cancellation, parse_cancellation, parse_lookup
 from guest_orders.wire.responses import (
     render_cancellation_request,
@@ -15,9 +22,12 @@ from guest_orders.wire.responses import (
     render_order,
     render_reasons,
 )
+from guest_orders.wire.schema import lookup_response_schema
 
 __all__ = [
     "converter",
+    "lookup_response_schema",
+    "openapi_document",
     "parse_bulk_cancellation",
     "parse_cancellation",
     "parse_lookup",
@@ -26,4 +36,6 @@ __all__ = [
     "render_lookup",
     "render_order",
     "render_reasons",
+    "request_schema",
+    "response_schema",
 ]

@@ -410,4 +410,3 @@ def each(values: list[Any] | tuple[Any, ...], parse: Parser[T], ctx: Context) ->
     if trees is not None:
         raise Fail(trees)
     return parsed
-

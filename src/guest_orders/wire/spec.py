@@ -19,6 +19,7 @@ body is parsed or a schema built; fixed limits are constants here.
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, Final
@@ -142,6 +143,13 @@ class ObjectSpec:
     check: Callable[[Mapping[str, Any]], ErrorDetail | None] | None = None
     split: Callable[[Any], Mapping[str, Any]] | None = None
     codes: tuple[str, ...] = ()
+    @functools.cached_property
+    def plan(self) -> tuple[tuple[str, str, v.Parser[Any], bool], ...]:
+        """``(wire name, attribute, reader, is a list)`` of each field, built once."""
+        return tuple(
+            (field.name, field.attr, _reader(field), isinstance(field.kind, ListOf))
+            for field in self.fields
+        )
 
     def values_of(self, value: Any) -> Mapping[str, Any]:
         if self.split is not None:
@@ -527,10 +535,8 @@ def read(spec: ObjectSpec, fields: v.Fields) -> Any:
 
 def _read_fields(spec: ObjectSpec, fields: v.Fields) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for field in spec.fields:
-        values[field.attr] = fields.field(
-            field.name, _reader(field), is_list=isinstance(field.kind, ListOf)
-        )
+    for name, attr, reader, is_list in spec.plan:
+        values[attr] = fields.field(name, reader, is_list=is_list)
     if not fields.errors and spec.check is not None:
         problem = spec.check(values)
         if problem is not None:
@@ -681,10 +687,9 @@ def _kind_schema(kind: Kind | ObjectSpec | ListOf, policy: Policy, *, form: bool
     return schema
 
 
-def request_codes(specs: Sequence[ObjectSpec] = (LOOKUP, CANCELLATION, BULK_CANCELLATION)) -> (
-    frozenset[str]
-):
+def request_codes(
+    specs: Sequence[ObjectSpec] = (LOOKUP, CANCELLATION, BULK_CANCELLATION),
+) -> frozenset[str]:
     """Every error code reading these requests may give (``invalid`` for a body that is
     not an object among them)."""
     return frozenset({"invalid", *(code for spec in specs for code in _codes_of(spec))})
-
