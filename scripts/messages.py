@@ -32,6 +32,7 @@ def _pybabel(*arguments: str) -> None:
 
 
 def main() -> int:
+    previous = TEMPLATE.read_text(encoding="utf-8") if TEMPLATE.exists() else ""
     _pybabel(
         "extract",
         "--no-location",
@@ -40,8 +41,12 @@ def main() -> int:
         "--project=guest_orders",
         "--copyright-holder=The guest_orders developers",
         f"--output-file={TEMPLATE}",
+        "--msgid-bugs-address=",
         str(PACKAGE),
     )
+    if _undated(TEMPLATE.read_text(encoding="utf-8")) == _undated(previous):
+        # Same messages: keep the files as they are rather than only a new date.
+        TEMPLATE.write_text(previous, encoding="utf-8")
     locales = sorted(path.name for path in LOCALE_DIR.iterdir() if path.is_dir())
     for locale in locales:
         _pybabel(
@@ -57,6 +62,10 @@ def main() -> int:
     _fill_source_catalog(LOCALE_DIR / SOURCE_LOCALE / "LC_MESSAGES" / f"{DOMAIN}.po")
     _pybabel("compile", "--statistics", f"--directory={LOCALE_DIR}", f"--domain={DOMAIN}")
     return 0
+
+
+def _undated(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if "-Date: " not in line)
 
 
 def _fill_source_catalog(path: Path) -> None:
