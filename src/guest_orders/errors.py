@@ -14,13 +14,16 @@ from typing import ClassVar, TypeAlias, Union
 import attrs
 
 __all__ = [
+    "DuplicateKey",
     "ErrorDetail",
     "ErrorTree",
     "GuestOrderError",
     "IdempotencyKeyReused",
     "InvalidRequest",
+    "MalformedJson",
     "OrderNotFound",
     "TooManyAttempts",
+    "TooManyJsonValues",
 ]
 
 
@@ -112,6 +115,29 @@ class TooManyAttempts(GuestOrderError):
     def __init__(self, retry_after: int) -> None:
         super().__init__()
         self.retry_after = retry_after
+
+
+class MalformedJson(GuestOrderError):
+    """The body is not one JSON value encoded in UTF-8 (see
+    :func:`guest_orders.wire.decode_json`)."""
+
+    code = "parse_error"
+    message = "Malformed JSON: the body must be one JSON value, encoded in UTF-8."
+
+
+class DuplicateKey(MalformedJson):
+    """A JSON object of the body names one key twice: refused, because a proxy or a
+    firewall that reads the first one would see another request than the library."""
+
+    code = "duplicate_key"
+    message = "Malformed JSON: an object names the same key more than once."
+
+
+class TooManyJsonValues(MalformedJson):
+    """The body holds more JSON values than any valid request: refused before decoding."""
+
+    code = "too_many_values"
+    message = "The JSON body holds more values than any valid request."
 
 
 class IdempotencyKeyReused(GuestOrderError):
