@@ -41,7 +41,9 @@ from guest_orders.errors import (
     IdempotencyKeyReused,
     InvalidRequest,
     OrderNotFound,
+    RulesViolated,
     TooManyAttempts,
+    Violation,
 )
 from guest_orders.policy import EmailMatch, Policy
 from guest_orders.ports import ActiveRequestExists
@@ -103,9 +105,11 @@ __all__ = [
     "PickupDate",
     "Policy",
     "Product",
+    "RulesViolated",
     "ShippingCompany",
     "SystemClock",
     "TooManyAttempts",
+    "Violation",
     "list_cancellation_reasons",
     "lookup_order",
     "parse_bulk_cancellation",

@@ -147,7 +147,7 @@ def _redis_limiter(url: str) -> AttemptLimiter:
         ) from None
     try:
         limiter = RedisAttemptLimiter(url)
-        limiter.retry_after(["guest-orders-cli:startup-check"])
+        limiter.ping()
     except Exception as error:  # noqa: BLE001  # bad URL, no server: one line for the user
         location = _redis_location(url)
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
