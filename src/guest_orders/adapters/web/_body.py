@@ -32,8 +32,10 @@ __all__ = ["JSON", "MULTIPART", "URLENCODED", "read_payload"]
 
 # python-multipart logs a WARNING for every malformed body, which the 400 already
 # answers; without a handler of its own, Python's last-resort handler printed it on
-# stderr. A host that configures logging still gets the records.
-logging.getLogger("python_multipart").addHandler(logging.NullHandler())
+# stderr. A host that configures logging still gets the records. (The package logs as
+# ``python_multipart`` since 0.0.13, as ``multipart`` before.)
+for _name in ("python_multipart", "multipart"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 JSON: Final = "application/json"
 URLENCODED: Final = "application/x-www-form-urlencoded"
