@@ -95,6 +95,8 @@ MESSAGES: Final[Mapping[str, str]] = MappingProxyType(
         "parse_error.json": N_(
             "Malformed JSON: the body must be one JSON value, encoded in UTF-8."
         ),
+        "duplicate_key": N_("Malformed JSON: an object names the same key more than once."),
+        "too_many_values": N_("The JSON body holds more values than any valid request."),
         "parse_error.form": N_("Malformed form data."),
         "parse_error.file_upload": N_(
             "File uploads are not accepted: send images as data URLs in a JSON body."
