@@ -143,6 +143,7 @@ class ObjectSpec:
     check: Callable[[Mapping[str, Any]], ErrorDetail | None] | None = None
     split: Callable[[Any], Mapping[str, Any]] | None = None
     codes: tuple[str, ...] = ()
+
     @functools.cached_property
     def plan(self) -> tuple[tuple[str, str, v.Parser[Any], bool], ...]:
         """``(wire name, attribute, reader, is a list)`` of each field, built once."""

@@ -5,14 +5,16 @@ They are :class:`guest_orders.GuestOrderError` subclasses, so they are rendered 
 service's own errors: ``{"non_field_errors": [message], "code": ..., "codes": {...}}``.
 Their messages are fixed: nothing the client sent is echoed back. The OpenAPI document
 (:mod:`guest_orders.wire.openapi`) describes them; every integration (the Starlette app,
-a FastAPI router, Django views) raises them for the same failures.
+a FastAPI router, Django views) raises them for the same failures. ``MalformedJson`` (and
+its ``duplicate_key`` and ``too_many_values`` kinds) is the core's, raised by
+:func:`guest_orders.wire.decode_json`, re-exported here.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from guest_orders.errors import GuestOrderError
+from guest_orders.errors import GuestOrderError, MalformedJson
 from guest_orders.messages import message as _message
 
 __all__ = [
@@ -46,10 +48,6 @@ class MalformedBody(TransportError):
     code = "parse_error"
     http_status = 400
     message = _message(code)
-
-
-class MalformedJson(MalformedBody):
-    message = _message("parse_error.json")
 
 
 class MalformedForm(MalformedBody):
