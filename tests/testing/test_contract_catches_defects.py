@@ -32,6 +32,7 @@ from guest_orders.ports import (
     IdempotencyRepository,
     ImageStore,
     OrderRepository,
+    OutboxRepository,
     Repositories,
     UnitOfWork,
 )
@@ -73,6 +74,7 @@ class _Repositories:
     addresses: AddressRepository
     images: ImageStore
     idempotency: IdempotencyRepository
+    outbox: OutboxRepository
 
 
 class PatchedStore:
@@ -85,6 +87,7 @@ class PatchedStore:
         orders: OrderRepository | None = None,
         cancellation_requests: CancellationRequestRepository | None = None,
         idempotency: IdempotencyRepository | None = None,
+        outbox: OutboxRepository | None = None,
         rolls_back: bool = True,
     ) -> None:
         self._base = base
@@ -98,6 +101,7 @@ class PatchedStore:
             addresses=base_repos.addresses,
             images=base_repos.images,
             idempotency=idempotency or base_repos.idempotency,
+            outbox=outbox or base_repos.outbox,
         )
 
     @contextmanager

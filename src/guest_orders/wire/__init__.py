@@ -7,6 +7,7 @@ through the library's one cattrs :data:`converter`.
 """
 
 from guest_orders.wire.converter import converter
+from guest_orders.wire.events import parse_event, render_event
 from guest_orders.wire.requests import parse_bulk_cancellation, parse_cancellation, parse_lookup
 from guest_orders.wire.responses import (
     render_cancellation_request,
@@ -20,9 +21,11 @@ __all__ = [
     "converter",
     "parse_bulk_cancellation",
     "parse_cancellation",
+    "parse_event",
     "parse_lookup",
     "render_cancellation_request",
     "render_error",
+    "render_event",
     "render_lookup",
     "render_order",
     "render_reasons",
