@@ -59,6 +59,9 @@ from guest_orders.wire import (
     render_reasons,
 )
 
+#: The package's version: the one place it is written (the build reads it from here).
+__version__ = "0.1.0.dev0"
+
 __all__ = [
     "ActiveRequestExists",
     "Address",
