@@ -2,7 +2,11 @@
 
 ``guest-orders serve`` seeds a database (SQLite by default) with the built-in sample data
 or a data file, serves the endpoints with uvicorn and prints curl commands that work
-against it. Ctrl-C stops it cleanly, with exit status 0.
+against it; with ``--webhook URL`` a relay beside it posts every created request's event
+there. Ctrl-C stops it cleanly, with exit status 0.
+
+``guest-orders relay --database URL --to URL`` delivers the outbox's events to a webhook
+(or, with ``--to module:function``, to a Python callable) until stopped.
 
 Needs the ``web`` extra (``pip install 'guest_orders[web]'``).
 """
@@ -10,10 +14,15 @@ Needs the ``web`` extra (``pip install 'guest_orders[web]'``).
 from __future__ import annotations
 
 import argparse
+import importlib
+import logging
+import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -30,8 +39,10 @@ except ImportError as error:  # pragma: no cover - depends on the installed extr
         "the guest-orders command needs the web extra: pip install 'guest_orders[web]'"
     ) from error
 
+from guest_orders import logs
 from guest_orders.__main__ import VERSION_LINE
 from guest_orders.adapters.memory import InMemoryStore
+from guest_orders.adapters.webhook import Webhook
 from guest_orders.demo import (
     DataFileError,
     DemoData,
@@ -44,6 +55,13 @@ from guest_orders.demo import (
 )
 from guest_orders.policy import Policy
 from guest_orders.ports import AttemptLimiter, UnitOfWork
+from guest_orders.relay import (
+    Deliver,
+    DeliveryFailed,
+    deliver_pending,
+    purge_delivered_events,
+    run_relay,
+)
 from guest_orders.service import GuestOrders
 
 if TYPE_CHECKING:
@@ -56,6 +74,10 @@ __all__ = ["main"]
 DEMO_DATABASE_FILE: Final = "guest-orders-demo.sqlite3"
 
 EXIT_ERROR: Final = 2
+
+#: The environment variable holding the webhook's HMAC secret (never a command-line
+#: argument: other users of the machine can read those).
+WEBHOOK_SECRET_VARIABLE: Final = "GUEST_ORDERS_WEBHOOK_SECRET"  # noqa: S105  # a name
 
 
 class CommandError(Exception):
@@ -104,6 +126,54 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
 
+    serve.add_argument(
+        "--webhook",
+        metavar="URL",
+        help=(
+            "post every created request's event to URL as JSON, from a relay beside the "
+            f"server (signed with ${WEBHOOK_SECRET_VARIABLE} when set)"
+        ),
+    )
+
+    relay = commands.add_parser(
+        "relay",
+        help="deliver the outbox's events to a webhook or a Python callable",
+        description=(
+            "Deliver the events of the outbox, in order and at least once, to a webhook URL "
+            f"(POSTed as JSON, signed with ${WEBHOOK_SECRET_VARIABLE} when set) or to a "
+            "Python callable (--to package.module:function), and mark them delivered. "
+            "Several relays may run at once on PostgreSQL; run one on SQLite. Stop with "
+            "Ctrl-C."
+        ),
+    )
+    relay.add_argument("--database", metavar="URL", required=True, help="a SQLAlchemy URL")
+    relay.add_argument(
+        "--to",
+        metavar="TARGET",
+        required=True,
+        help="an http(s):// webhook URL, or module:function called with each event",
+    )
+    relay.add_argument(
+        "--batch-size", type=int, default=100, help="events per transaction (%(default)s)"
+    )
+    relay.add_argument(
+        "--poll-interval",
+        type=float,
+        default=1.0,
+        help="seconds between looks at a drained outbox (%(default)s)",
+    )
+    relay.add_argument(
+        "--retention-days",
+        type=float,
+        default=7.0,
+        help="purge events delivered longer ago than this (%(default)s)",
+    )
+    relay.add_argument(
+        "--once",
+        action="store_true",
+        help="deliver what is pending, then exit (status 1 when an event was refused)",
+    )
+
     openapi = commands.add_parser("openapi", help="print the OpenAPI document the server serves")
     openapi.add_argument("--output", metavar="FILE", type=Path, help="write it to FILE instead")
 
@@ -117,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "relay":
+            return _relay(args)
         if args.command == "openapi":
             return _openapi(args.output)
         return _sample_data()
@@ -259,6 +331,7 @@ def _banner(
     data: DemoData,
     policy: Policy,
     limiter: str,
+    events: str,
 ) -> str:
     now = datetime.now(UTC)
     lines = [
@@ -266,6 +339,7 @@ def _banner(
         f"  database: {database}",
         f"  data: {source} ({seeded})",
         f"  failed attempts counted: {limiter}",
+        f"  events: {events}",
         f"  OpenAPI document: {base_url}/openapi.json",
         "",
         "Orders (number, email, what a guest may do):",
@@ -309,6 +383,12 @@ def _serve(args: argparse.Namespace) -> int:
             if args.redis is not None
             else "in this process"
         )
+        deliver = _webhook(args.webhook) if args.webhook is not None else None
+        events = (
+            f"posted to {_shown_url(args.webhook)} by a relay beside the server"
+            if args.webhook is not None
+            else "kept in the outbox (deliver them with --webhook URL or guest-orders relay)"
+        )
 
         def ready(port: int) -> None:
             base_url = _public_base_url(args.host, port)
@@ -320,6 +400,7 @@ def _serve(args: argparse.Namespace) -> int:
                 data=data,
                 policy=service.policy,
                 limiter=limiter,
+                events=events,
             )
             sys.stdout.write(text + "\n")
             sys.stdout.flush()
@@ -335,7 +416,8 @@ def _serve(args: argparse.Namespace) -> int:
             log_level="info",
         )
         server = _make_server(config, ready)
-        _run(server)
+        with _relay_beside(SqlAlchemyStore(engine), deliver):
+            _run(server)
     finally:
         engine.dispose()
     return 0
@@ -354,6 +436,128 @@ def _run(server: uvicorn.Server) -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+def _show_relay_warnings() -> None:
+    """Print the relay's warnings (an event refused, the database unreachable) on stderr:
+    the library itself configures no handler."""
+    if not any(isinstance(h, logging.StreamHandler) for h in logs.logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(logging.Formatter("guest-orders: %(message)s"))
+        logs.logger.addHandler(handler)
+    if logs.logger.getEffectiveLevel() > logging.WARNING:
+        logs.logger.setLevel(logging.WARNING)
+
+
+def _webhook(url: str) -> Webhook:
+    try:
+        return Webhook(url, secret=os.environ.get(WEBHOOK_SECRET_VARIABLE) or None)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
+def _shown_url(url: str) -> str:
+    """The URL without credentials or query (they may hold secrets)."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port is not None else ""
+    return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
+
+
+def _target(target: str) -> Deliver:
+    """``--to``: a webhook URL, or ``module:function``."""
+    if "://" in target:
+        return _webhook(target)
+    module_name, _, name = target.partition(":")
+    if not module_name or not name:
+        raise CommandError(f"--to must be an http(s):// URL or module:function, not {target!r}")
+    try:
+        deliver = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError) as error:
+        raise CommandError(f"cannot load {target}: {error}") from None
+    if not callable(deliver):
+        raise CommandError(f"{target} is not callable")
+    return deliver  # type: ignore[no-any-return]  # checked callable; called with each event
+
+
+@contextmanager
+def _relay_beside(store: UnitOfWork, deliver: Deliver | None) -> Iterator[None]:
+    """Run a relay on a thread while the block runs (nothing when ``deliver`` is None)."""
+    if deliver is None:
+        yield
+        return
+    _show_relay_warnings()
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_relay,
+        args=(store, deliver),
+        kwargs={"stop": stop, "poll_interval": 0.2},
+        name="guest-orders-relay",
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def _relay(args: argparse.Namespace) -> int:
+    if args.batch_size < 1:
+        raise CommandError("--batch-size must be at least 1")
+    deliver = _target(args.to)
+    try:
+        engine = make_engine(args.database)
+    except Exception as error:  # noqa: BLE001  # bad URL, missing driver: one line for the user
+        raise CommandError(f"cannot use the database URL: {error}") from None
+    store = SqlAlchemyStore(engine)
+    retention = timedelta(days=args.retention_days)
+    _show_relay_warnings()
+    try:
+        if args.once:
+            return _relay_once(store, deliver, args.batch_size, retention)
+        stop = threading.Event()
+        handled = (signal.SIGINT, signal.SIGTERM)
+        previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in handled}
+        try:
+            run_relay(
+                store,
+                deliver,
+                stop=stop,
+                batch_size=args.batch_size,
+                poll_interval=args.poll_interval,
+                retention=retention,
+            )
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _relay_once(store: UnitOfWork, deliver: Deliver, batch_size: int, retention: timedelta) -> int:
+    delivered = 0
+    try:
+        purge_delivered_events(store, older_than=retention)
+        while count := deliver_pending(store, deliver, batch_size=batch_size):
+            delivered += count
+    except DeliveryFailed as failure:
+        delivered += failure.delivered
+        sys.stderr.write(
+            f"guest-orders: {delivered} events delivered, then event "
+            f"{failure.event.event_id} was refused: {failure.reason}\n"
+        )
+        return 1
+    except SQLAlchemyError as error:
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CommandError(f"cannot use the database: {first_line}") from None
+    sys.stdout.write(f"{delivered} events delivered\n")
+    return 0
 
 
 if __name__ == "__main__":

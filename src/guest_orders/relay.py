@@ -62,13 +62,14 @@ _SYSTEM_CLOCK = SystemClock()
 
 
 class DeliveryFailed(Exception):
-    """``deliver`` raised for ``event``; the events before it in the batch were marked
-    delivered, this one and those after it were not."""
+    """``deliver`` raised for ``event``; the ``delivered`` events before it in the batch
+    were marked delivered, this one and those after it were not."""
 
-    def __init__(self, event: Event, reason: str) -> None:
+    def __init__(self, event: Event, reason: str, *, delivered: int = 0) -> None:
         super().__init__(f"event {event.event_id} not delivered: {reason}")
         self.event = event
         self.reason = reason
+        self.delivered = delivered
 
 
 @attrs.frozen(kw_only=True)
@@ -107,7 +108,7 @@ def deliver_pending(
             try:
                 deliver(stored.event)
             except Exception as error:  # noqa: BLE001  # any refusal: retried, from this event
-                failure = DeliveryFailed(stored.event, _reason(error))
+                failure = DeliveryFailed(stored.event, _reason(error), delivered=len(delivered))
                 break
             delivered.append(stored.position)
         repos.outbox.mark_delivered(delivered, clock.now())

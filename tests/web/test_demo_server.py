@@ -11,9 +11,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import attrs
@@ -25,6 +27,7 @@ from guest_orders import cli
 from guest_orders.adapters.memory import InMemoryStore
 from guest_orders.adapters.redis import RedisAttemptLimiter
 from guest_orders.adapters.sqlalchemy import make_engine
+from guest_orders.adapters.webhook import SIGNATURE_HEADER, verify_signature
 from guest_orders.demo import load_data, sample_data, sample_data_text
 from guest_orders.errors import TooManyAttempts
 from guest_orders.throttling import AttemptLimits, InMemoryAttemptLimiter, attempt_keys
@@ -197,6 +200,57 @@ def test_the_printed_curl_commands_work(tmp_path: Path) -> None:
             assert status.startswith("2"), f"{command}\n-> {status} {body}"
             json.loads(body)
         assert server.interrupt() == 0
+
+
+def test_with_a_webhook_the_printed_commands_post_their_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the README shows: a receiver (here on 127.0.0.1) gets one signed event per request
+    the printed curl commands create."""
+    curl = shutil.which("curl")
+    assert curl is not None
+    received: list[tuple[str | None, bytes]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.headers[SIGNATURE_HEADER], body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=receiver.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("GUEST_ORDERS_WEBHOOK_SECRET", "demo-secret")
+    hook = f"http://127.0.0.1:{receiver.server_address[1]}/events"
+    created: list[int] = []
+    try:
+        with running_server(tmp_path, "--webhook", hook) as server:
+            assert f"events: posted to {hook}" in server.output()
+            for command in server.output().splitlines():
+                if not command.startswith("curl ") or "cancellation_requests" not in command:
+                    continue
+                result = subprocess.run(  # noqa: S603
+                    [curl, *shlex.split(command)[1:]], capture_output=True, check=True, timeout=30
+                )
+                body = json.loads(result.stdout)
+                created += [r["id"] for r in (body if isinstance(body, list) else [body])]
+            deadline = time.monotonic() + READY_TIMEOUT
+            while len(received) < len(created) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert server.interrupt() == 0
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+        thread.join()
+    assert created, "the printed commands create requests"
+    events = [json.loads(body) for _, body in received]
+    assert sorted(e["data"]["request_id"] for e in events) == sorted(created)
+    assert all(verify_signature("demo-secret", body, sig) for sig, body in received)
+    assert "Traceback" not in server.errors()
 
 
 def test_a_bad_data_file_loads_nothing_and_exits_2(tmp_path: Path) -> None:
