@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import attrs
@@ -27,7 +26,6 @@ from guest_orders import cli
 from guest_orders.adapters.memory import InMemoryStore
 from guest_orders.adapters.redis import RedisAttemptLimiter
 from guest_orders.adapters.sqlalchemy import make_engine
-from guest_orders.adapters.webhook import SIGNATURE_HEADER, verify_signature
 from guest_orders.demo import load_data, sample_data, sample_data_text
 from guest_orders.errors import TooManyAttempts
 from guest_orders.throttling import AttemptLimits, InMemoryAttemptLimiter, attempt_keys
@@ -202,31 +200,33 @@ def test_the_printed_curl_commands_work(tmp_path: Path) -> None:
         assert server.interrupt() == 0
 
 
-def test_with_a_webhook_the_printed_commands_post_their_events(
+def _readme_receiver() -> str:
+    """The receiver the README shows."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"^```python\n(# receiver\.py.*?)^```$", readme, re.DOTALL | re.MULTILINE)
+    assert match is not None, "the README shows receiver.py"
+    return match.group(1)
+
+
+def test_the_readme_receiver_prints_the_events_of_the_printed_commands(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """As the README shows: a receiver (here on 127.0.0.1) gets one signed event per request
-    the printed curl commands create."""
+    """As the README shows: its receiver prints one line per request the printed curl
+    commands create, the demo server's relay posting them signed."""
     curl = shutil.which("curl")
     assert curl is not None
-    received: list[tuple[str | None, bytes]] = []
-
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.headers[SIGNATURE_HEADER], body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=receiver.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("GUEST_ORDERS_WEBHOOK_SECRET", "demo-secret")
-    hook = f"http://127.0.0.1:{receiver.server_address[1]}/events"
-    created: list[int] = []
+    port = free_port()
+    receiver_file = tmp_path / "receiver.py"
+    receiver_file.write_text(_readme_receiver().replace("9000", str(port)), encoding="utf-8")
+    monkeypatch.setenv("GUEST_ORDERS_WEBHOOK_SECRET", "demo-secret")  # receiver and server
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    printed = tmp_path / "printed.txt"
+    with printed.open("wb") as out:
+        receiver = subprocess.Popen(  # noqa: S603
+            [sys.executable, str(receiver_file)], stdout=out, stderr=subprocess.DEVNULL, env=env
+        )
+    hook = f"http://127.0.0.1:{port}/events"
+    created: list[tuple[str, int]] = []
     try:
         with running_server(tmp_path, "--webhook", hook) as server:
             assert f"events: posted to {hook}" in server.output()
@@ -237,19 +237,24 @@ def test_with_a_webhook_the_printed_commands_post_their_events(
                     [curl, *shlex.split(command)[1:]], capture_output=True, check=True, timeout=30
                 )
                 body = json.loads(result.stdout)
-                created += [r["id"] for r in (body if isinstance(body, list) else [body])]
+                number = json.loads(shlex.split(command)[-1])["number"]
+                requests = body if isinstance(body, list) else [body]
+                created.extend((number, request["order_item"]) for request in requests)
             deadline = time.monotonic() + READY_TIMEOUT
-            while len(received) < len(created) and time.monotonic() < deadline:
+            while time.monotonic() < deadline:
+                if len(printed.read_text().splitlines()) >= len(created):
+                    break
                 time.sleep(0.05)
             assert server.interrupt() == 0
     finally:
-        receiver.shutdown()
-        receiver.server_close()
-        thread.join()
+        receiver.kill()
+        receiver.wait(timeout=STOP_TIMEOUT)
     assert created, "the printed commands create requests"
-    events = [json.loads(body) for _, body in received]
-    assert sorted(e["data"]["request_id"] for e in events) == sorted(created)
-    assert all(verify_signature("demo-secret", body, sig) for sig, body in received)
+    lines = [line.split() for line in printed.read_text().splitlines()]
+    assert {(words[0], words[1], int(words[2])) for words in lines} == {
+        ("cancellation.requested", number, item) for number, item in created
+    }
+    assert len(lines) == len(created)
     assert "Traceback" not in server.errors()
 
 
