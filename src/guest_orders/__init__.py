@@ -42,7 +42,9 @@ from guest_orders.errors import (
     IdempotencyKeyReused,
     InvalidRequest,
     OrderNotFound,
+    RulesViolated,
     TooManyAttempts,
+    Violation,
 )
 from guest_orders.policy import EmailMatch, Policy
 from guest_orders.ports import ActiveRequestExists
@@ -105,9 +107,11 @@ __all__ = [
     "PickupDate",
     "Policy",
     "Product",
+    "RulesViolated",
     "ShippingCompany",
     "SystemClock",
     "TooManyAttempts",
+    "Violation",
     "list_cancellation_reasons",
     "lookup_order",
     "parse_bulk_cancellation",
