@@ -441,16 +441,22 @@ def _run(server: uvicorn.Server) -> None:
 # --- events ------------------------------------------------------------------------------
 
 
-def _show_relay_warnings() -> None:
-    """Print the relay's warnings (an event refused, the database unreachable) on stderr:
-    the library itself configures no handler."""
-    if not any(isinstance(h, logging.StreamHandler) for h in logs.logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setLevel(logging.WARNING)
-        handler.setFormatter(logging.Formatter("guest-orders: %(message)s"))
-        logs.logger.addHandler(handler)
+@contextmanager
+def _relay_warnings_shown() -> Iterator[None]:
+    """Print the relay's warnings (an event refused, the database unreachable) on stderr
+    while the block runs: the library itself configures no handler."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("guest-orders: %(message)s"))
+    level = logs.logger.level
+    logs.logger.addHandler(handler)
     if logs.logger.getEffectiveLevel() > logging.WARNING:
         logs.logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logs.logger.removeHandler(handler)
+        logs.logger.setLevel(level)
 
 
 def _webhook(url: str) -> Webhook:
@@ -489,7 +495,6 @@ def _relay_beside(store: UnitOfWork, deliver: Deliver | None) -> Iterator[None]:
     if deliver is None:
         yield
         return
-    _show_relay_warnings()
     stop = threading.Event()
     thread = threading.Thread(
         target=run_relay,
@@ -498,12 +503,13 @@ def _relay_beside(store: UnitOfWork, deliver: Deliver | None) -> Iterator[None]:
         name="guest-orders-relay",
         daemon=True,
     )
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=30)
+    with _relay_warnings_shown():
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=30)
 
 
 def _relay(args: argparse.Namespace) -> int:
@@ -516,28 +522,35 @@ def _relay(args: argparse.Namespace) -> int:
         raise CommandError(f"cannot use the database URL: {error}") from None
     store = SqlAlchemyStore(engine)
     retention = timedelta(days=args.retention_days)
-    _show_relay_warnings()
     try:
-        if args.once:
-            return _relay_once(store, deliver, args.batch_size, retention)
-        stop = threading.Event()
-        handled = (signal.SIGINT, signal.SIGTERM)
-        previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in handled}
-        try:
-            run_relay(
-                store,
-                deliver,
-                stop=stop,
-                batch_size=args.batch_size,
-                poll_interval=args.poll_interval,
-                retention=retention,
-            )
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+        with _relay_warnings_shown():
+            if args.once:
+                return _relay_once(store, deliver, args.batch_size, retention)
+            _relay_until_stopped(store, deliver, args, retention)
     finally:
         engine.dispose()
     return 0
+
+
+def _relay_until_stopped(
+    store: UnitOfWork, deliver: Deliver, args: argparse.Namespace, retention: timedelta
+) -> None:
+    """Run the relay until SIGINT or SIGTERM."""
+    stop = threading.Event()
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in handled}
+    try:
+        run_relay(
+            store,
+            deliver,
+            stop=stop,
+            batch_size=args.batch_size,
+            poll_interval=args.poll_interval,
+            retention=retention,
+        )
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _relay_once(store: UnitOfWork, deliver: Deliver, batch_size: int, retention: timedelta) -> int:

@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import attrs
 import pytest
@@ -170,9 +170,11 @@ _EVENTS = st.builds(
     quantity=st.none() | st.integers(1, 10_000),
     reason=st.integers(1, 2**31),
     created_date=st.datetimes(
+        min_value=datetime(2000, 1, 1),  # noqa: DTZ001  # Hypothesis takes naive bounds
+        max_value=datetime(2100, 1, 1),  # noqa: DTZ001
         timezones=st.sampled_from(
             [UTC, timezone(timedelta(hours=3)), timezone(-timedelta(hours=5))]
-        )
+        ),
     ),
 )
 
