@@ -4,6 +4,7 @@ every promise it makes (schemathesis, in process)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]  # no stubs are installed for it
@@ -167,3 +168,13 @@ def test_the_app_keeps_the_document(case: schemathesis.Case[Any]) -> None:
         excluded_checks=[positive_data_acceptance],
         additional_checks=[schema_valid_requests_get_past_parsing],
     )
+
+
+def test_the_commands_write_the_committed_copies(tmp_path: Path) -> None:
+    from guest_orders.cli import main  # noqa: PLC0415  # needs the web extra, like this module
+
+    assert main(["openapi", "--output", str(tmp_path / "openapi.json")]) == 0
+    assert main(["response-schema", "--output", str(tmp_path / "schema.json")]) == 0
+    assert (tmp_path / "openapi.json").read_bytes() == COMMITTED.read_bytes()
+    committed_schema = REPO_ROOT / "docs/schemas/lookup-response.schema.json"
+    assert (tmp_path / "schema.json").read_bytes() == committed_schema.read_bytes()

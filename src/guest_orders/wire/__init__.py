@@ -16,6 +16,7 @@ from here without any web extra installed.
 
 from guest_orders.wire.converter import converter
 from guest_orders.wire.decoding import decode_json
+from guest_orders.wire.events import parse_event, render_event
 from guest_orders.wire.headers import RESPONSE_HEADERS
 from guest_orders.wire.openapi import openapi_document, request_schema, response_schema
 from guest_orders.wire.requests import parse_bulk_cancellation, parse_cancellation, parse_lookup
@@ -36,9 +37,11 @@ __all__ = [
     "openapi_document",
     "parse_bulk_cancellation",
     "parse_cancellation",
+    "parse_event",
     "parse_lookup",
     "render_cancellation_request",
     "render_error",
+    "render_event",
     "render_lookup",
     "render_order",
     "render_reasons",
