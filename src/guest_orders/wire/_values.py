@@ -118,8 +118,9 @@ Parser = Callable[[Any, Context], T]
 
 
 class Fields(Context):
-    """Reads the fields of one object (the body, a bulk item, an image, a pickup date) and
-    collects the failures under their keys. It is the context of the parsers it calls."""
+    """The fields of one object (the body, a bulk item, an image, a pickup date) and the
+    failures found reading them, under their keys (see ``spec.read``). It is the context
+    of the parsers that read them."""
 
     __slots__ = ("data", "errors")
 
@@ -129,29 +130,20 @@ class Fields(Context):
         self.data = data
         self.errors: dict[str, Any] = {}
 
-    def field(self, key: str, parse: Parser[T], *, is_list: bool = False) -> T:
-        """The parsed value of a field; a failure is recorded under ``key``.
-
-        In form mode an empty value counts as absent, and so does an empty list; a
-        non-empty list counts by its last value, unless the field ``is_list``.
-        """
-        value = self.data.get(key, MISSING)
-        if self.form:
-            if type(value) in LISTS and not is_list:
-                value = value[-1] if value else MISSING
-            if isinstance(value, str) and not value:
-                value = MISSING
-        try:
-            return parse(value, self)
-        except Fail as failure:
-            self.errors[key] = failure.node
-            # A placeholder: whoever reads fields checks ``errors`` before using them.
-            return None  # type: ignore[return-value]
-
     def check(self) -> None:
         """Fail with the collected errors, if any."""
         if self.errors:
             raise Fail(self.errors)
+
+
+def form_value(value: Any, *, is_list: bool) -> Any:
+    """A form field's value as read: an empty value counts as absent, and so does an empty
+    list; a non-empty list counts by its last value, unless the field ``is_list``."""
+    if type(value) in LISTS and not is_list:
+        value = value[-1] if value else MISSING
+    if isinstance(value, str) and not value:
+        return MISSING
+    return value
 
 
 def read_object(value: Any, ctx: Context) -> Fields:

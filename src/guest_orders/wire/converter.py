@@ -4,10 +4,11 @@ Structuring is strict: an ``int`` is only a real ``int`` (never a ``bool``, a ``
 a numeric string), a ``str`` only a ``str``, a ``bool`` only a ``bool`` — cattrs' default
 hooks convert instead (``2.7 -> 2``, ``True -> 1``, ``12 -> "12"``).
 
-Unstructuring renders the domain values into the platform's JSON shapes, with hooks tuned
-for speed: identity for optional strings, ints and bools (cattrs inlines them into its
-generated code), one closure for every other optional, and the generated functions of the
-rendered classes built here, once, and fetched once by :mod:`guest_orders.wire.responses`.
+Unstructuring renders the domain values into the platform's JSON shapes: identity for
+optional strings, ints and bools (cattrs inlines them into its generated code), one
+closure for every other optional, and the generated functions of the rendered classes
+built here, once (shaped as :data:`guest_orders.wire.schema.SHAPES` says), and fetched
+once by :mod:`guest_orders.wire.responses`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Context, Decimal
-from operator import attrgetter
+from enum import Enum
 from typing import Any, TypeVar
 
 import cattrs
@@ -92,11 +93,6 @@ def format_datetime(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()[:-6] + "Z"
 
 
-def _format_optional_datetime(value: datetime | None) -> str | None:
-    # The most frequent optional: one call instead of a closure around format_datetime.
-    return None if value is None else value.astimezone(UTC).isoformat()[:-6] + "Z"
-
-
 def _format_decimal(value: Decimal) -> str:
     # Plain notation: the str() of ordinary values, never "1E+1".
     return format(value, "f")
@@ -126,15 +122,12 @@ def _plain_mapping(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if value is None else dict(value)
 
 
-# Enum members are read through ``_value_``: ``.value`` is a property, and hashing a member
-# (to look it up in a table) runs Python code.
-_enum_value: Callable[[Any], str] = attrgetter("_value_")
-_STATUS_LABELS = {status._value_: status.label for status in OrderStatus}
+def _enum_value(member: Enum) -> Any:
+    return member.value
 
 
 def _unstructure_status(status: OrderStatus) -> dict[str, str]:
-    value = status._value_
-    return {"value": value, "label": _STATUS_LABELS[value]}
+    return {"value": status.value, "label": status.label}
 
 
 def _unstructure_currency(currency: Currency) -> dict[str, str]:
@@ -167,7 +160,7 @@ def _build() -> cattrs.Converter:
         conv.register_unstructure_hook(identity_type, identity)
     conv.register_unstructure_hook(Decimal, format_money)
     conv.register_unstructure_hook(datetime, format_datetime)
-    conv.register_unstructure_hook(datetime | None, _format_optional_datetime)
+    conv.register_unstructure_hook(datetime | None, _optional(format_datetime))
     conv.register_unstructure_hook(date, date.isoformat)
     conv.register_unstructure_hook(uuid.UUID, str)
     conv.register_unstructure_hook(Mapping[str, Any] | None, _plain_mapping)

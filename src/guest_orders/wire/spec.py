@@ -22,7 +22,7 @@ import base64
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -145,10 +145,17 @@ class ObjectSpec:
     codes: tuple[str, ...] = ()
 
     @functools.cached_property
-    def plan(self) -> tuple[tuple[str, str, v.Parser[Any], bool], ...]:
-        """``(wire name, attribute, reader, is a list)`` of each field, built once."""
+    def plan(self) -> tuple[_Step, ...]:
+        """How each field is read, built once."""
         return tuple(
-            (field.name, field.attr, _reader(field), isinstance(field.kind, ListOf))
+            _Step(
+                field.name,
+                field.attr,
+                _parser(field.kind),
+                required=field.required,
+                default=field.default,
+                is_list=isinstance(field.kind, ListOf),
+            )
             for field in self.fields
         )
 
@@ -405,10 +412,6 @@ _HOLDER_NAME: Final = Field(
 )
 
 
-def _cancel_item(**values: Any) -> CancelItem:
-    return CancelItem(**values)
-
-
 #: The item of a single cancellation request (its fields sit in the body itself).
 ITEM: Final = ObjectSpec(
     "CancelItem",
@@ -422,7 +425,7 @@ ITEM: Final = ObjectSpec(
         _IBAN,
         _HOLDER_NAME,
     ),
-    build=_cancel_item,
+    build=CancelItem,
 )
 
 #: One element of a bulk request's ``cancel_order_items``.
@@ -445,7 +448,7 @@ BULK_ITEM: Final = ObjectSpec(
         _IBAN,
         _HOLDER_NAME,
     ),
-    build=_cancel_item,
+    build=CancelItem,
 )
 
 LOOKUP: Final = ObjectSpec(
@@ -534,42 +537,51 @@ def read(spec: ObjectSpec, fields: v.Fields) -> Any:
     return spec.build(**values)
 
 
+class _Step(NamedTuple):
+    name: str
+    attr: str
+    parse: v.Parser[Any]
+    required: bool
+    default: Any
+    is_list: bool
+
+
 def _read_fields(spec: ObjectSpec, fields: v.Fields) -> dict[str, Any]:
+    """Every field's value (``None`` for a field that failed), the failures recorded in
+    ``fields.errors`` under their wire names."""
     values: dict[str, Any] = {}
-    for name, attr, reader, is_list in spec.plan:
-        values[attr] = fields.field(name, reader, is_list=is_list)
-    if not fields.errors and spec.check is not None:
+    data = fields.data
+    form = fields.form
+    errors = fields.errors
+    missing = v.MISSING
+    for name, attr, parse, required, default, is_list in spec.plan:
+        value = data.get(name, missing)
+        if form:
+            value = v.form_value(value, is_list=is_list)
+        try:
+            if value is missing or value is None:
+                if required:
+                    v.present(value)
+                values[attr] = default
+            else:
+                values[attr] = parse(value, fields)
+        except v.Fail as failure:
+            errors[name] = failure.node
+            values[attr] = None
+    if not errors and spec.check is not None:
         problem = spec.check(values)
         if problem is not None:
-            fields.errors[NON_FIELD_ERRORS] = [problem]
+            errors[NON_FIELD_ERRORS] = [problem]
     return values
 
 
-def _reader(field: Field) -> v.Parser[Any]:
-    kind = field.kind
-    parse: v.Parser[Any]
+def _parser(kind: Kind | ObjectSpec | ListOf) -> v.Parser[Any]:
+    """The parser of a present, non-null value of ``kind``."""
     if isinstance(kind, Kind):
-        parse = kind.parse
-    elif isinstance(kind, ObjectSpec):
-        parse = _nested(kind)
-    else:
-        parse = _list(kind)
-    if field.required:
-
-        def read_required(value: Any, ctx: v.Context) -> Any:
-            if value is v.MISSING or value is None:
-                v.present(value)
-            return parse(value, ctx)
-
-        return read_required
-    default = field.default
-
-    def read_optional(value: Any, ctx: v.Context) -> Any:
-        if value is v.MISSING or value is None:
-            return default
-        return parse(value, ctx)
-
-    return read_optional
+        return kind.parse
+    if isinstance(kind, ObjectSpec):
+        return _nested(kind)
+    return _list(kind)
 
 
 def _nested(spec: ObjectSpec) -> v.Parser[Any]:
