@@ -7,7 +7,9 @@ column types: Core's ``RowMapping``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
+
+import attrs
 
 from guest_orders.domain import (
     Address,
@@ -29,7 +31,9 @@ from guest_orders.domain import (
 )
 
 __all__ = [
+    "ITEM_COLUMNS",
     "ITEM_PREFIX",
+    "ORDER_COLUMNS",
     "RowLike",
     "address_from_row",
     "address_row",
@@ -57,37 +61,29 @@ IMAGE = "image"
 IMAGE_DESCRIPTION = "image_description"
 
 
+#: The fields of ``Order`` stored in a column of their own name, as they are; the others
+#: (a value object or a list) are written out below. A new plain field needs only its
+#: column in ``_schema.orders``.
+_ORDER_COMPOSITE: Final = frozenset(
+    {"customer", "currency", "shipping_company", "bank", "extra_field", "items"}
+)
+ORDER_COLUMNS: Final = tuple(
+    field.name for field in attrs.fields(Order) if field.name not in _ORDER_COMPOSITE
+)
+#: The same for ``OrderItem`` (``product`` is written out), in ``_schema.order_items``.
+ITEM_COLUMNS: Final = tuple(
+    field.name for field in attrs.fields(OrderItem) if field.name != "product"
+)
+
+
 def order_row(order: Order) -> dict[str, Any]:
     company = order.shipping_company
     bank = order.bank
     return {
-        "pk": order.pk,
-        "number": order.number,
+        **{name: getattr(order, name) for name in ORDER_COLUMNS},
         "customer_id": order.customer.id,
         "customer_kind": order.customer.kind,
-        "user_email": order.user_email,
-        "status": order.status,
         "currency": order.currency.code,
-        "payment_type": order.payment_type,
-        "amount": order.amount,
-        "discount_amount": order.discount_amount,
-        "shipping_amount": order.shipping_amount,
-        "shipping_tax_rate": order.shipping_tax_rate,
-        "refund_amount": order.refund_amount,
-        "discount_refund_amount": order.discount_refund_amount,
-        "shipping_refund_amount": order.shipping_refund_amount,
-        "installment_count": order.installment_count,
-        "installment_interest_amount": order.installment_interest_amount,
-        "order_type": order.order_type,
-        "tracking_url": order.tracking_url,
-        "tracking_number": order.tracking_number,
-        "invoice_number": order.invoice_number,
-        "invoice_date": order.invoice_date,
-        "e_archive_url": order.e_archive_url,
-        "has_gift_box": order.has_gift_box,
-        "gift_box_note": order.gift_box_note,
-        "notes": order.notes,
-        "bin_number": order.bin_number,
         "shipping_company_value": company.value if company is not None else None,
         "shipping_company_label": company.label if company is not None else None,
         "bank_pk": bank.pk if bank is not None else None,
@@ -95,25 +91,19 @@ def order_row(order: Order) -> dict[str, Any]:
         "bank_slug": bank.slug if bank is not None else None,
         "bank_logo": bank.logo if bank is not None else None,
         "extra_field": dict(order.extra_field) if order.extra_field is not None else None,
-        "created_date": order.created_date,
-        "modified_date": order.modified_date,
     }
 
 
 def item_rows(order: Order) -> Iterator[dict[str, Any]]:
     for position, item in enumerate(order.items):
         yield {
-            "pk": item.pk,
+            **{name: getattr(item, name) for name in ITEM_COLUMNS},
             "order_id": order.pk,
             "position": position,
-            "status": item.status,
-            "quantity": item.quantity,
-            "price": item.price,
             "product_pk": item.product.pk,
             "product_name": item.product.name,
             "product_sku": item.product.sku,
             "product_image": item.product.image,
-            "delivered_date": item.delivered_date,
         }
 
 
@@ -123,32 +113,9 @@ def order_from_rows(rows: Sequence[RowLike]) -> Order:
     head = rows[0]
     items = tuple(_item_from_row(row) for row in rows if row[_I_PK] is not None)
     return Order(
-        pk=head["pk"],
-        number=head["number"],
+        **{name: head[name] for name in ORDER_COLUMNS},
         customer=Customer(id=head["customer_id"], kind=head["customer_kind"]),
-        user_email=head["user_email"],
-        status=head["status"],
         currency=Currency(code=head["currency"]),
-        payment_type=head["payment_type"],
-        amount=head["amount"],
-        discount_amount=head["discount_amount"],
-        shipping_amount=head["shipping_amount"],
-        shipping_tax_rate=head["shipping_tax_rate"],
-        refund_amount=head["refund_amount"],
-        discount_refund_amount=head["discount_refund_amount"],
-        shipping_refund_amount=head["shipping_refund_amount"],
-        installment_count=head["installment_count"],
-        installment_interest_amount=head["installment_interest_amount"],
-        order_type=head["order_type"],
-        tracking_url=head["tracking_url"],
-        tracking_number=head["tracking_number"],
-        invoice_number=head["invoice_number"],
-        invoice_date=head["invoice_date"],
-        e_archive_url=head["e_archive_url"],
-        has_gift_box=head["has_gift_box"],
-        gift_box_note=head["gift_box_note"],
-        notes=head["notes"],
-        bin_number=head["bin_number"],
         shipping_company=(
             ShippingCompany(
                 value=head["shipping_company_value"], label=head["shipping_company_label"]
@@ -167,16 +134,13 @@ def order_from_rows(rows: Sequence[RowLike]) -> Order:
             else None
         ),
         extra_field=head["extra_field"],
-        created_date=head["created_date"],
-        modified_date=head["modified_date"],
         items=items,
     )
 
 
 # The item columns' labels in the joined order query, spelled out once.
-_I_PK, _I_STATUS, _I_QUANTITY, _I_PRICE, _I_DELIVERED = (
-    f"{ITEM_PREFIX}{name}" for name in ("pk", "status", "quantity", "price", "delivered_date")
-)
+_I_PK = f"{ITEM_PREFIX}pk"
+_I_COLUMNS: Final = tuple((name, f"{ITEM_PREFIX}{name}") for name in ITEM_COLUMNS)
 _I_PRODUCT_PK, _I_PRODUCT_NAME, _I_PRODUCT_SKU, _I_PRODUCT_IMAGE = (
     f"{ITEM_PREFIX}product_{name}" for name in ("pk", "name", "sku", "image")
 )
@@ -184,17 +148,13 @@ _I_PRODUCT_PK, _I_PRODUCT_NAME, _I_PRODUCT_SKU, _I_PRODUCT_IMAGE = (
 
 def _item_from_row(row: RowLike) -> OrderItem:
     return OrderItem(
-        pk=row[_I_PK],
-        status=row[_I_STATUS],
-        quantity=row[_I_QUANTITY],
-        price=row[_I_PRICE],
+        **{name: row[label] for name, label in _I_COLUMNS},
         product=Product(
             pk=row[_I_PRODUCT_PK],
             name=row[_I_PRODUCT_NAME],
             sku=row[_I_PRODUCT_SKU],
             image=row[_I_PRODUCT_IMAGE],
         ),
-        delivered_date=row[_I_DELIVERED],
     )
 
 
