@@ -6,12 +6,17 @@ implementations, and :mod:`guest_orders.testing` holds the contract suite every
 implementation must pass.
 
 The use cases call exactly these methods and nothing else.
+
+Every storage port has an async twin (``Async...``) with the same methods as coroutines,
+the same arguments, results and duties (the docstrings of the sync port apply word for
+word): :class:`guest_orders.AsyncGuestOrders` runs the same use cases over them, on the
+event loop, with no thread in between. The clock stays synchronous: reading it does no I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -30,6 +35,15 @@ from guest_orders.errors import GuestOrderError, IdempotencyKeyReused
 __all__ = [
     "ActiveRequestExists",
     "AddressRepository",
+    "AsyncAddressRepository",
+    "AsyncCancellationReasonRepository",
+    "AsyncCancellationRequestRepository",
+    "AsyncEasyReturnShippingCompanyRepository",
+    "AsyncIdempotencyRepository",
+    "AsyncImageStore",
+    "AsyncOrderRepository",
+    "AsyncRepositories",
+    "AsyncUnitOfWork",
     "AttemptLimiter",
     "CancellationReasonRepository",
     "CancellationRequestRepository",
@@ -193,4 +207,78 @@ class AttemptLimiter(Protocol):
 
     def record_failure(self, keys: Sequence[str]) -> None:
         """Count one failed attempt against each key."""
+        ...
+
+
+# --------------------------------------------------------------------------- async twins
+
+
+class AsyncOrderRepository(Protocol):
+    async def find_by_number(self, number: str) -> Order | None: ...
+
+
+class AsyncCancellationRequestRepository(Protocol):
+    async def active_for_items(
+        self, order_items: Collection[int]
+    ) -> Mapping[int, CancellationRequest]: ...
+
+    async def add_all(
+        self, requests: Sequence[CancellationRequest]
+    ) -> Sequence[CancellationRequest]: ...
+
+    async def get_many(self, ids: Sequence[int]) -> Sequence[CancellationRequest]: ...
+
+
+class AsyncCancellationReasonRepository(Protocol):
+    async def get_many(self, pks: Collection[int]) -> Mapping[int, CancellationReason]: ...
+
+    async def list_active(self) -> Sequence[CancellationReason]: ...
+
+
+class AsyncEasyReturnShippingCompanyRepository(Protocol):
+    async def list_active(self) -> Sequence[EasyReturnShippingCompany]: ...
+
+
+class AsyncIdempotencyRepository(Protocol):
+    async def get(self, order: int, key: str) -> IdempotencyRecord | None: ...
+
+    async def add(self, record: IdempotencyRecord) -> None: ...
+
+
+class AsyncAddressRepository(Protocol):
+    async def get(self, pk: int) -> Address | None: ...
+
+
+class AsyncImageStore(Protocol):
+    async def put(self, image: ImageUpload) -> ImageRef: ...
+
+    async def delete(self, ref: ImageRef) -> None: ...
+
+
+class AsyncRepositories(Protocol):
+    """The async repositories of one transaction."""
+
+    @property
+    def orders(self) -> AsyncOrderRepository: ...
+    @property
+    def cancellation_requests(self) -> AsyncCancellationRequestRepository: ...
+    @property
+    def reasons(self) -> AsyncCancellationReasonRepository: ...
+    @property
+    def shipping_companies(self) -> AsyncEasyReturnShippingCompanyRepository: ...
+    @property
+    def addresses(self) -> AsyncAddressRepository: ...
+    @property
+    def images(self) -> AsyncImageStore: ...
+    @property
+    def idempotency(self) -> AsyncIdempotencyRepository: ...
+
+
+class AsyncUnitOfWork(Protocol):
+    def transaction(
+        self, *, read_only: bool = False
+    ) -> AbstractAsyncContextManager[AsyncRepositories]:
+        """``async with store.transaction() as repos:`` one transaction, as
+        :meth:`UnitOfWork.transaction`: committed when the block ends normally, rolled
+        back when it raises; safe to use from many tasks at once."""
         ...

@@ -36,6 +36,25 @@ reasons, carriers and addresses by foreign key gets every row it needs.
 - :class:`ImageStoreContract` (factory ``make_image_store()``): put and delete;
 - :class:`ClockContract` (factory ``make_clock()``): aware, never backwards.
 
+Async stores (:class:`~guest_orders.ports.AsyncUnitOfWork`) pass the same checks through
+an event loop: each contract has an async twin (:class:`AsyncStoreContract`,
+:class:`AsyncOrderRepositoryContract`, ...) whose one factory is a coroutine,
+``async def make_async_store(...)``, run on the event loop the checks use (anyio's
+blocking portal, ``asyncio`` backend, one loop per check). Every transaction, repository
+call and use case of a check runs on that loop; the checks that race threads race as many
+tasks on it. Make the store's engine inside ``make_async_store`` (or dispose of it on that
+loop): connections belong to the loop that opened them::
+
+    class TestMyAsyncStore(AsyncStoreContract):
+        async def make_async_store(self, *, orders, reasons, shipping_companies, addresses):
+            store = MyAsyncStore(await new_test_database())
+            await store.load(orders=orders, reasons=reasons,
+                             shipping_companies=shipping_companies, addresses=addresses)
+            return store
+
+:class:`AsyncImageStoreContract` (factory ``async def make_async_image_store()``) is the
+async twin of :class:`ImageStoreContract`.
+
 Decisions the suite enforces:
 
 - **Faithful round trips** (:func:`~guest_orders.testing.assert_faithful`): a ``Decimal``
@@ -61,9 +80,10 @@ health check (a real database is slow to set up) and, unless a class sets
 from __future__ import annotations
 
 import abc
+import functools
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -71,6 +91,7 @@ from typing import Any, ClassVar, TypeVar
 
 import attrs
 import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -109,18 +130,31 @@ from guest_orders.errors import GuestOrderError, IdempotencyKeyReused, InvalidRe
 from guest_orders.policy import Policy
 from guest_orders.ports import (
     ActiveRequestExists,
+    AsyncImageStore,
+    AsyncUnitOfWork,
     Clock,
     IdempotencyKeyExists,
     ImageStore,
     UnitOfWork,
 )
 from guest_orders.testing import strategies as gst
+from guest_orders.testing._blocking import BlockingUnitOfWork
 from guest_orders.testing._fidelity import assert_faithful
 from guest_orders.testing._seed import Seed, example_seed
 from guest_orders.use_cases import lookup_order, request_cancellation
 
 __all__ = [
     "AddressRepositoryContract",
+    "AsyncAddressRepositoryContract",
+    "AsyncCancellationReasonRepositoryContract",
+    "AsyncCancellationRequestRepositoryContract",
+    "AsyncEasyReturnShippingCompanyRepositoryContract",
+    "AsyncIdempotencyRepositoryContract",
+    "AsyncImageStoreContract",
+    "AsyncOrderRepositoryContract",
+    "AsyncStoreContract",
+    "AsyncUnitOfWorkContract",
+    "AsyncUseCaseContract",
     "CancellationReasonRepositoryContract",
     "CancellationRequestRepositoryContract",
     "ClockContract",
@@ -1344,3 +1378,126 @@ class ClockContract(abc.ABC):
         clock = self.make_clock()
         readings = [clock.now() for _ in range(100)]
         assert readings == sorted(readings)
+
+
+# ----------------------------------------------------------------- async twins
+
+
+class _OnEventLoop:
+    """The sync checks, through an event loop: ``make_store`` is the async store under
+    test behind :class:`~guest_orders.testing._blocking.BlockingUnitOfWork`."""
+
+    portal: BlockingPortal
+    #: Passed to anyio's ``start_blocking_portal`` (``{"use_uvloop": True}``...).
+    event_loop_options: ClassVar[dict[str, Any]] = {}
+
+    @pytest.fixture(autouse=True)
+    def event_loop_portal(self) -> Iterator[BlockingPortal]:
+        """The event loop of one check, in its own thread (requested by name, a fixture
+        of the subclass that needs the loop is set up after it and torn down before)."""
+        with start_blocking_portal("asyncio", self.event_loop_options) as portal:
+            self.portal = portal
+            yield portal
+
+    @abc.abstractmethod
+    async def make_async_store(
+        self,
+        *,
+        orders: Sequence[Order],
+        reasons: Sequence[CancellationReason],
+        shipping_companies: Sequence[EasyReturnShippingCompany],
+        addresses: Sequence[Address],
+    ) -> AsyncUnitOfWork:
+        """A new async store holding exactly these rows and no cancellation request (see
+        :meth:`StoreContract.make_store`); awaited on the check's event loop."""
+
+    def make_store(
+        self,
+        *,
+        orders: Sequence[Order],
+        reasons: Sequence[CancellationReason],
+        shipping_companies: Sequence[EasyReturnShippingCompany],
+        addresses: Sequence[Address],
+    ) -> UnitOfWork:
+        store = self.portal.call(
+            functools.partial(
+                self.make_async_store,
+                orders=orders,
+                reasons=reasons,
+                shipping_companies=shipping_companies,
+                addresses=addresses,
+            )
+        )
+        return BlockingUnitOfWork(store, self.portal)
+
+
+class AsyncOrderRepositoryContract(_OnEventLoop, OrderRepositoryContract):
+    """:class:`OrderRepositoryContract` for :class:`~guest_orders.ports.AsyncOrderRepository`."""
+
+
+class AsyncCancellationRequestRepositoryContract(
+    _OnEventLoop, CancellationRequestRepositoryContract
+):
+    """:class:`CancellationRequestRepositoryContract`, async."""
+
+
+class AsyncCancellationReasonRepositoryContract(_OnEventLoop, CancellationReasonRepositoryContract):
+    """:class:`CancellationReasonRepositoryContract`, async."""
+
+
+class AsyncEasyReturnShippingCompanyRepositoryContract(
+    _OnEventLoop, EasyReturnShippingCompanyRepositoryContract
+):
+    """:class:`EasyReturnShippingCompanyRepositoryContract`, async."""
+
+
+class AsyncAddressRepositoryContract(_OnEventLoop, AddressRepositoryContract):
+    """:class:`AddressRepositoryContract`, async."""
+
+
+class AsyncIdempotencyRepositoryContract(_OnEventLoop, IdempotencyRepositoryContract):
+    """:class:`IdempotencyRepositoryContract`, async."""
+
+
+class AsyncUnitOfWorkContract(_OnEventLoop, UnitOfWorkContract):
+    """:class:`UnitOfWorkContract`, async: many tasks at once."""
+
+
+class AsyncUseCaseContract(_OnEventLoop, UseCaseContract):
+    """:class:`UseCaseContract`, async: the use cases of
+    :class:`~guest_orders.AsyncGuestOrders` over the async store."""
+
+
+class AsyncStoreContract(_OnEventLoop, StoreContract):
+    """Every storage contract at once, for an async store."""
+
+
+class AsyncImageStoreContract(ImageStoreContract):
+    """:class:`ImageStoreContract` for :class:`~guest_orders.ports.AsyncImageStore`."""
+
+    portal: BlockingPortal
+
+    @pytest.fixture(autouse=True)
+    def event_loop_portal(self) -> Iterator[BlockingPortal]:
+        with start_blocking_portal("asyncio") as portal:
+            self.portal = portal
+            yield portal
+
+    @abc.abstractmethod
+    async def make_async_image_store(self) -> AsyncImageStore:
+        """A new, empty async image store."""
+
+    def make_image_store(self) -> ImageStore:
+        return _BlockingImages(self.portal.call(self.make_async_image_store), self.portal)
+
+
+class _BlockingImages:
+    def __init__(self, store: AsyncImageStore, portal: BlockingPortal) -> None:
+        self._store = store
+        self._portal = portal
+
+    def put(self, image: ImageUpload) -> ImageRef:
+        return self._portal.call(self._store.put, image)
+
+    def delete(self, ref: ImageRef) -> None:
+        self._portal.call(self._store.delete, ref)
