@@ -36,6 +36,7 @@ __all__ = [
     "ActiveRequestExists",
     "AddressRepository",
     "AsyncAddressRepository",
+    "AsyncAttemptLimiter",
     "AsyncCancellationReasonRepository",
     "AsyncCancellationRequestRepository",
     "AsyncEasyReturnShippingCompanyRepository",
@@ -282,3 +283,12 @@ class AsyncUnitOfWork(Protocol):
         :meth:`UnitOfWork.transaction`: committed when the block ends normally, rolled
         back when it raises; safe to use from many tasks at once."""
         ...
+
+
+class AsyncAttemptLimiter(Protocol):
+    """:class:`AttemptLimiter` with coroutine methods (a shared store reached over the
+    network, such as Redis)."""
+
+    async def retry_after(self, keys: Sequence[str]) -> int | None: ...
+
+    async def record_failure(self, keys: Sequence[str]) -> None: ...

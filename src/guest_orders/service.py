@@ -1,8 +1,12 @@
-"""One object that wires parsing, the use cases and rendering together.
+"""One object that wires parsing, the use cases and rendering together, sync or async.
 
-A web adapter holds one :class:`GuestOrders` and calls one method per endpoint with the
-body it received; it gets JSON-ready data back, or a :class:`guest_orders.GuestOrderError`
-it renders with :func:`guest_orders.render_error`.
+A web adapter holds one :class:`GuestOrders` (sync storage, WSGI hosts) or one
+:class:`AsyncGuestOrders` (async storage, ASGI hosts) and calls one method per endpoint
+with the body it received; it gets JSON-ready data back, or a
+:class:`guest_orders.GuestOrderError` it renders with :func:`guest_orders.render_error`.
+
+Both run the same steps (:mod:`guest_orders.use_cases._steps`): parsing, every rule and
+rendering exist once; only the I/O differs.
 """
 
 from __future__ import annotations
@@ -13,21 +17,21 @@ from typing import Any
 import attrs
 
 from guest_orders.clocks import SystemClock
-from guest_orders.domain import (
-    CancellationCommand,
-    CancellationRequest,
-    is_valid_idempotency_key,
-)
+from guest_orders.domain import CancellationCommand, is_valid_idempotency_key
 from guest_orders.errors import NON_FIELD_ERRORS, ErrorDetail, InvalidRequest
 from guest_orders.policy import Policy
-from guest_orders.ports import AttemptLimiter, Clock, UnitOfWork
-from guest_orders.throttling import InMemoryAttemptLimiter
-from guest_orders.use_cases import (
-    list_cancellation_reasons,
-    lookup_order,
-    request_cancellation,
+from guest_orders.ports import (
+    AsyncAttemptLimiter,
+    AsyncUnitOfWork,
+    AttemptLimiter,
+    Clock,
+    UnitOfWork,
 )
-from guest_orders.use_cases.cancel import INVALID_IDEMPOTENCY_KEY
+from guest_orders.throttling import AsyncInMemoryAttemptLimiter, InMemoryAttemptLimiter
+from guest_orders.use_cases._steps import Steps, run, run_async
+from guest_orders.use_cases.cancel import INVALID_IDEMPOTENCY_KEY, cancellation_steps
+from guest_orders.use_cases.lookup import lookup_steps
+from guest_orders.use_cases.reasons import reasons_steps
 from guest_orders.wire import (
     parse_bulk_cancellation,
     parse_cancellation,
@@ -37,11 +41,54 @@ from guest_orders.wire import (
     render_reasons,
 )
 
-__all__ = ["GuestOrders"]
+__all__ = ["AsyncGuestOrders", "GuestOrders"]
 
 
 @attrs.frozen(kw_only=True)
-class GuestOrders:
+class _Operations:
+    """The operations as steps: parse, run the use case, render."""
+
+    clock: Clock = attrs.field(factory=SystemClock)
+    policy: Policy = attrs.field(factory=Policy)
+
+    def _lookup(
+        self, payload: Mapping[str, Any], *, form: bool, client: str | None
+    ) -> Steps[list[dict[str, Any]]]:
+        query = parse_lookup(payload, policy=self.policy, form=form)
+        snapshot = yield from lookup_steps(
+            query, clock=self.clock, policy=self.policy, client=client
+        )
+        return render_lookup(snapshot)
+
+    def _cancellation(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        bulk: bool,
+        form: bool,
+        client: str | None,
+        idempotency_key: str | None,
+    ) -> Steps[Any]:
+        parse = parse_bulk_cancellation if bulk else parse_cancellation
+        command = _parse_with_key(
+            parse, payload, policy=self.policy, form=form, key=idempotency_key
+        )
+        created = yield from cancellation_steps(
+            command,
+            clock=self.clock,
+            policy=self.policy,
+            client=client,
+            idempotency_key=idempotency_key,
+        )
+        rendered = [render_cancellation_request(request) for request in created]
+        return rendered if bulk else rendered[0]
+
+    def _reasons(self) -> Steps[dict[str, Any]]:
+        return render_reasons((yield from reasons_steps()))
+
+
+@attrs.frozen(kw_only=True)
+class GuestOrders(_Operations):
     """The three guest operations over a host's storage.
 
     Args:
@@ -53,11 +100,12 @@ class GuestOrders:
     """
 
     store: UnitOfWork
-    clock: Clock = attrs.field(factory=SystemClock)
-    policy: Policy = attrs.field(factory=Policy)
     limiter: AttemptLimiter = attrs.field(
         default=attrs.Factory(lambda self: InMemoryAttemptLimiter(self.clock), takes_self=True)
     )
+
+    def _run(self, steps: Steps[Any]) -> Any:
+        return run(steps, uow=self.store, limiter=self.limiter)
 
     def lookup(
         self, payload: Mapping[str, Any], *, form: bool = False, client: str | None = None
@@ -68,16 +116,8 @@ class GuestOrders:
         caller (the web adapter passes the client address) that failed attempts count
         against.
         """
-        query = parse_lookup(payload, policy=self.policy, form=form)
-        snapshot = lookup_order(
-            query,
-            uow=self.store,
-            clock=self.clock,
-            policy=self.policy,
-            limiter=self.limiter,
-            client=client,
-        )
-        return render_lookup(snapshot)
+        result: list[dict[str, Any]] = self._run(self._lookup(payload, form=form, client=client))
+        return result
 
     def request_cancellation(
         self,
@@ -93,11 +133,12 @@ class GuestOrders:
         the same payload answers the first response again and creates nothing; see
         :func:`guest_orders.use_cases.request_cancellation`.
         """
-        command = _parse_with_key(
-            parse_cancellation, payload, policy=self.policy, form=form, key=idempotency_key
+        result: dict[str, Any] = self._run(
+            self._cancellation(
+                payload, bulk=False, form=form, client=client, idempotency_key=idempotency_key
+            )
         )
-        (created,) = self._run(command, client, idempotency_key)
-        return render_cancellation_request(created)
+        return result
 
     def request_bulk_cancellation(
         self,
@@ -109,30 +150,86 @@ class GuestOrders:
     ) -> list[dict[str, Any]]:
         """``POST /users/orders/anonymous/bulk_cancellation_requests/``: the created
         requests. ``idempotency_key`` as for :meth:`request_cancellation`."""
-        command = _parse_with_key(
-            parse_bulk_cancellation, payload, policy=self.policy, form=form, key=idempotency_key
+        result: list[dict[str, Any]] = self._run(
+            self._cancellation(
+                payload, bulk=True, form=form, client=client, idempotency_key=idempotency_key
+            )
         )
-        return [
-            render_cancellation_request(request)
-            for request in self._run(command, client, idempotency_key)
-        ]
-
-    def _run(
-        self, command: CancellationCommand, client: str | None, idempotency_key: str | None
-    ) -> list[CancellationRequest]:
-        return request_cancellation(
-            command,
-            uow=self.store,
-            clock=self.clock,
-            policy=self.policy,
-            limiter=self.limiter,
-            client=client,
-            idempotency_key=idempotency_key,
-        )
+        return result
 
     def cancellation_reasons(self) -> dict[str, Any]:
         """``GET /users/orders/cancellation_reasons/``: active reasons, paginated shape."""
-        return render_reasons(list_cancellation_reasons(uow=self.store))
+        result: dict[str, Any] = self._run(self._reasons())
+        return result
+
+
+@attrs.frozen(kw_only=True)
+class AsyncGuestOrders(_Operations):
+    """:class:`GuestOrders` over async storage: the same operations as coroutines, run on
+    the event loop (no thread), with the same parsing, rules and rendering.
+
+    Args:
+        store: the host's async unit of work (for example :class:`AsyncInMemoryStore` or
+            :class:`~guest_orders.adapters.sqlalchemy.asyncio.AsyncSqlAlchemyStore`).
+        clock: where time comes from.
+        policy: the shop's rules.
+        limiter: an :class:`~guest_orders.ports.AsyncAttemptLimiter`; by default an
+            in-process limiter on ``clock`` with :class:`AttemptLimits`.
+    """
+
+    store: AsyncUnitOfWork
+    limiter: AsyncAttemptLimiter = attrs.field(
+        default=attrs.Factory(lambda self: AsyncInMemoryAttemptLimiter(self.clock), takes_self=True)
+    )
+
+    async def _run(self, steps: Steps[Any]) -> Any:
+        return await run_async(steps, uow=self.store, limiter=self.limiter)
+
+    async def lookup(
+        self, payload: Mapping[str, Any], *, form: bool = False, client: str | None = None
+    ) -> list[dict[str, Any]]:
+        """:meth:`GuestOrders.lookup`, awaited."""
+        result: list[dict[str, Any]] = await self._run(
+            self._lookup(payload, form=form, client=client)
+        )
+        return result
+
+    async def request_cancellation(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        form: bool = False,
+        client: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`GuestOrders.request_cancellation`, awaited."""
+        result: dict[str, Any] = await self._run(
+            self._cancellation(
+                payload, bulk=False, form=form, client=client, idempotency_key=idempotency_key
+            )
+        )
+        return result
+
+    async def request_bulk_cancellation(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        form: bool = False,
+        client: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """:meth:`GuestOrders.request_bulk_cancellation`, awaited."""
+        result: list[dict[str, Any]] = await self._run(
+            self._cancellation(
+                payload, bulk=True, form=form, client=client, idempotency_key=idempotency_key
+            )
+        )
+        return result
+
+    async def cancellation_reasons(self) -> dict[str, Any]:
+        """:meth:`GuestOrders.cancellation_reasons`, awaited."""
+        result: dict[str, Any] = await self._run(self._reasons())
+        return result
 
 
 def _parse_with_key(

@@ -20,7 +20,14 @@ from attrs import validators as v
 
 from guest_orders.ports import Clock
 
-__all__ = ["AttemptLimits", "InMemoryAttemptLimiter", "NoAttemptLimiter", "attempt_keys"]
+__all__ = [
+    "AsyncInMemoryAttemptLimiter",
+    "AsyncNoAttemptLimiter",
+    "AttemptLimits",
+    "InMemoryAttemptLimiter",
+    "NoAttemptLimiter",
+    "attempt_keys",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -93,3 +100,34 @@ class InMemoryAttemptLimiter:
             del self._failures[key]
             return None
         return failures
+
+
+class AsyncNoAttemptLimiter:
+    """:class:`NoAttemptLimiter` behind :class:`guest_orders.ports.AsyncAttemptLimiter`."""
+
+    async def retry_after(self, keys: Sequence[str]) -> int | None:
+        return None
+
+    async def record_failure(self, keys: Sequence[str]) -> None:
+        return None
+
+
+class AsyncInMemoryAttemptLimiter:
+    """:class:`InMemoryAttemptLimiter` behind :class:`guest_orders.ports.AsyncAttemptLimiter`:
+    its work is in memory, so its coroutines never wait. ``sync`` is the wrapped limiter
+    (give one to share its counts with a sync service)."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        limits: AttemptLimits | None = None,
+        *,
+        sync: InMemoryAttemptLimiter | None = None,
+    ) -> None:
+        self.sync = sync if sync is not None else InMemoryAttemptLimiter(clock, limits)
+
+    async def retry_after(self, keys: Sequence[str]) -> int | None:
+        return self.sync.retry_after(keys)
+
+    async def record_failure(self, keys: Sequence[str]) -> None:
+        self.sync.record_failure(keys)

@@ -141,7 +141,12 @@ from guest_orders.testing import strategies as gst
 from guest_orders.testing._blocking import BlockingUnitOfWork
 from guest_orders.testing._fidelity import assert_faithful
 from guest_orders.testing._seed import Seed, example_seed
-from guest_orders.use_cases import lookup_order, request_cancellation
+from guest_orders.use_cases import (
+    async_lookup_order,
+    async_request_cancellation,
+    lookup_order,
+    request_cancellation,
+)
 
 __all__ = [
     "AddressRepositoryContract",
@@ -300,6 +305,42 @@ def _wide_seed(items: int) -> Seed:
         ],
     )
     return attrs.evolve(seed, orders=(*seed.orders, wide))
+
+
+def _lookup_order(
+    query: LookupQuery, *, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> OrderSnapshot:
+    """The lookup use case: the async one, on the check's event loop, for an async store."""
+    if isinstance(uow, BlockingUnitOfWork):
+        return uow.portal.call(
+            functools.partial(async_lookup_order, query, uow=uow.store, clock=clock, policy=policy)
+        )
+    return lookup_order(query, uow=uow, clock=clock, policy=policy)
+
+
+def _request_cancellation(
+    command: CancellationCommand,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    policy: Policy,
+    idempotency_key: str | None,
+) -> list[CancellationRequest]:
+    """The cancellation use case, async for an async store (as :func:`_lookup_order`)."""
+    if isinstance(uow, BlockingUnitOfWork):
+        return uow.portal.call(
+            functools.partial(
+                async_request_cancellation,
+                command,
+                uow=uow.store,
+                clock=clock,
+                policy=policy,
+                idempotency_key=idempotency_key,
+            )
+        )
+    return request_cancellation(
+        command, uow=uow, clock=clock, policy=policy, idempotency_key=idempotency_key
+    )
 
 
 def _run_together(workers: int, job: Callable[[int], T]) -> list[T]:
@@ -1029,7 +1070,7 @@ class UseCaseStateMachine(RuleBasedStateMachine):
         query: LookupQuery = data.draw(gst.lookup_queries(self.seed, policy=self.policy))
         self._agree(
             "lookup",
-            lambda uow: lookup_order(query, uow=uow, clock=self.clock, policy=self.policy),
+            lambda uow: _lookup_order(query, uow=uow, clock=self.clock, policy=self.policy),
             _normalized_snapshot,
         )
 
@@ -1052,7 +1093,7 @@ class UseCaseStateMachine(RuleBasedStateMachine):
         self.last = (command, key)
         self._agree(
             "bulk cancellation" if command.bulk else "cancellation",
-            lambda uow: request_cancellation(
+            lambda uow: _request_cancellation(
                 command, uow=uow, clock=self.clock, policy=self.policy, idempotency_key=key
             ),
             _normalized_requests,
@@ -1113,12 +1154,12 @@ class UseCaseContract(_StoreContract):
 
     def _lookup(self, store: UnitOfWork, order: Order) -> OrderSnapshot:
         query = LookupQuery(number=order.number, email=order.user_email)
-        return lookup_order(query, uow=store, clock=_CLOCK, policy=Policy())
+        return _lookup_order(query, uow=store, clock=_CLOCK, policy=Policy())
 
     def _cancel(
         self, store: UnitOfWork, command: CancellationCommand, key: str | None = None
     ) -> list[CancellationRequest]:
-        return request_cancellation(
+        return _request_cancellation(
             command, uow=store, clock=_CLOCK, policy=Policy(), idempotency_key=key
         )
 

@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from typing import TypeVar
 
 from guest_orders import logs
 from guest_orders.errors import OrderNotFound, TooManyAttempts
-from guest_orders.ports import AttemptLimiter
 from guest_orders.throttling import attempt_keys
+from guest_orders.use_cases._steps import Steps, limiter_call
 
 __all__ = ["throttled"]
 
+T = TypeVar("T")
 
-@contextmanager
-def throttled(
-    limiter: AttemptLimiter, number: str, client: str | None, *, operation: str
-) -> Iterator[None]:
+
+def throttled(body: Steps[T], number: str, client: str | None, *, operation: str) -> Steps[T]:
     """Refuse before any repository access when the number or client is throttled; count
-    an :class:`OrderNotFound` raised inside the block as a failed attempt.
+    an :class:`OrderNotFound` raised by ``body`` as a failed attempt.
 
     ``operation`` names the use case in the log records (``lookup``, ``cancellation``).
     """
     keys = attempt_keys(number, client)
-    wait = limiter.retry_after(keys)
+    wait: int | None = yield from limiter_call("retry_after", keys)
     if wait is not None:
         logs.throttled(operation, number, client, wait)
         raise TooManyAttempts(retry_after=wait)
     try:
-        yield
+        return (yield from body)
     except OrderNotFound:
-        limiter.record_failure(keys)
+        yield from limiter_call("record_failure", keys)
         logs.ownership_failed(operation, number, client)
         raise
