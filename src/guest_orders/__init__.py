@@ -41,7 +41,9 @@ from guest_orders.errors import (
     IdempotencyKeyReused,
     InvalidRequest,
     OrderNotFound,
+    RulesViolated,
     TooManyAttempts,
+    Violation,
 )
 from guest_orders.policy import EmailMatch, Policy
 from guest_orders.ports import ActiveRequestExists
@@ -71,6 +73,9 @@ from guest_orders.wire import (
     render_order,
     render_reasons,
 )
+
+#: The package's version: the one place it is written (the build reads it from here).
+__version__ = "0.1.0.dev0"
 
 __all__ = [
     "ActiveRequestExists",
@@ -117,9 +122,11 @@ __all__ = [
     "PickupDate",
     "Policy",
     "Product",
+    "RulesViolated",
     "ShippingCompany",
     "SystemClock",
     "TooManyAttempts",
+    "Violation",
     "async_list_cancellation_reasons",
     "async_lookup_order",
     "async_request_cancellation",

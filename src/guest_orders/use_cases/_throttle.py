@@ -6,6 +6,7 @@ from typing import TypeVar
 
 from guest_orders import logs
 from guest_orders.errors import OrderNotFound, TooManyAttempts
+from guest_orders.ports import AttemptReservation
 from guest_orders.throttling import attempt_keys
 from guest_orders.use_cases._steps import Steps, limiter_call
 
@@ -15,19 +16,27 @@ T = TypeVar("T")
 
 
 def throttled(body: Steps[T], number: str, client: str | None, *, operation: str) -> Steps[T]:
-    """Refuse before any repository access when the number or client is throttled; count
-    an :class:`OrderNotFound` raised by ``body`` as a failed attempt.
+    """Reserve an attempt for the number and client before any repository access
+    (refused with :class:`TooManyAttempts` when either has none left); when ``body``
+    raises :class:`OrderNotFound` confirm it as a failure, otherwise release it.
 
     ``operation`` names the use case in the log records (``lookup``, ``cancellation``).
     """
-    keys = attempt_keys(number, client)
-    wait: int | None = yield from limiter_call("retry_after", keys)
-    if wait is not None:
-        logs.throttled(operation, number, client, wait)
-        raise TooManyAttempts(retry_after=wait)
     try:
-        return (yield from body)
+        reservation: AttemptReservation = yield from limiter_call(
+            "reserve", attempt_keys(number, client)
+        )
+    except TooManyAttempts as refused:
+        logs.throttled(operation, number, client, refused.retry_after)
+        raise
+    try:
+        result = yield from body
     except OrderNotFound:
-        yield from limiter_call("record_failure", keys)
+        yield from limiter_call("confirm", reservation)
         logs.ownership_failed(operation, number, client)
         raise
+    except BaseException:
+        yield from limiter_call("release", reservation)
+        raise
+    yield from limiter_call("release", reservation)
+    return result
