@@ -26,10 +26,9 @@ from typing import Any, ParamSpec, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from guest_orders.adapters.sqlalchemy import _driver
-from guest_orders.adapters.sqlalchemy._driver import Link
 from guest_orders.adapters.sqlalchemy._engine import (
     LOGGING_NAME,
+    READ_ONLY,
     SqliteBegin,
     _hide_rows,
     _listen_sqlite,
@@ -284,12 +283,12 @@ class AsyncSqlAlchemyStore:
         ``read_only`` as for the sync store: on SQLite a plain ``BEGIN``."""
         async with self._engine.connect() as connection:
             if read_only:
-                await connection.execution_options(**{_driver.READ_ONLY: True})
+                await connection.execution_options(**{READ_ONLY: True})
             async with connection.begin():
                 sync_connection = connection.sync_connection
                 assert sync_connection is not None  # set once connected
                 sync_images = SqlAlchemyImageStore(sync_connection)
-                repos = SqlAlchemyRepositories.bind(Link.of(sync_connection), images=sync_images)
+                repos = SqlAlchemyRepositories.bind(sync_connection, images=sync_images)
                 images: AsyncImageStore = (
                     self._image_store(connection)
                     if self._image_store is not None
