@@ -101,6 +101,16 @@ def async_database(
 
 
 @pytest.fixture
+def pg_async_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[sa.URL, dict[str, Any]]]:
+    """``async_database`` on PostgreSQL only."""
+    kwargs: dict[str, Any] = dict(THREADED)
+    with _fresh_database("postgresql", request, tmp_path, kwargs) as engine:
+        yield engine.url, kwargs
+
+
+@pytest.fixture
 def store(engine: sa.Engine) -> SqlAlchemyStore:
     return SqlAlchemyStore(engine)
 
