@@ -139,9 +139,11 @@ from guest_orders.errors import (
 from guest_orders.policy import Policy
 from guest_orders.ports import (
     ActiveRequestExists,
+    AsyncAttemptLimiter,
     AsyncImageStore,
     AsyncUnitOfWork,
     AttemptLimiter,
+    AttemptReservation,
     Clock,
     IdempotencyKeyExists,
     ImageStore,
@@ -162,6 +164,7 @@ from guest_orders.use_cases import (
 __all__ = [
     "AddressRepositoryContract",
     "AsyncAddressRepositoryContract",
+    "AsyncAttemptLimiterContract",
     "AsyncCancellationReasonRepositoryContract",
     "AsyncCancellationRequestRepositoryContract",
     "AsyncEasyReturnShippingCompanyRepositoryContract",
@@ -1582,9 +1585,8 @@ class AttemptLimiterContract(abc.ABC):
 # ----------------------------------------------------------------- async twins
 
 
-class _OnEventLoop:
-    """The sync checks, through an event loop: ``make_store`` is the async store under
-    test behind :class:`~guest_orders.testing._blocking.BlockingUnitOfWork`."""
+class _EventLoop:
+    """One event loop per check, in its own thread (an anyio blocking portal)."""
 
     portal: BlockingPortal
     #: Passed to anyio's ``start_blocking_portal`` (``{"use_uvloop": True}``...).
@@ -1592,11 +1594,16 @@ class _OnEventLoop:
 
     @pytest.fixture(autouse=True)
     def event_loop_portal(self) -> Iterator[BlockingPortal]:
-        """The event loop of one check, in its own thread (requested by name, a fixture
-        of the subclass that needs the loop is set up after it and torn down before)."""
+        """The event loop of one check (a fixture of the subclass that needs the loop
+        requests it by name: it is then set up after it and torn down before)."""
         with start_blocking_portal("asyncio", self.event_loop_options) as portal:
             self.portal = portal
             yield portal
+
+
+class _OnEventLoop(_EventLoop):
+    """The sync checks, through an event loop: ``make_store`` is the async store under
+    test behind :class:`~guest_orders.testing._blocking.BlockingUnitOfWork`."""
 
     @abc.abstractmethod
     async def make_async_store(
@@ -1671,16 +1678,8 @@ class AsyncStoreContract(_OnEventLoop, StoreContract):
     """Every storage contract at once, for an async store."""
 
 
-class AsyncImageStoreContract(ImageStoreContract):
+class AsyncImageStoreContract(_EventLoop, ImageStoreContract):
     """:class:`ImageStoreContract` for :class:`~guest_orders.ports.AsyncImageStore`."""
-
-    portal: BlockingPortal
-
-    @pytest.fixture(autouse=True)
-    def event_loop_portal(self) -> Iterator[BlockingPortal]:
-        with start_blocking_portal("asyncio") as portal:
-            self.portal = portal
-            yield portal
 
     @abc.abstractmethod
     async def make_async_image_store(self) -> AsyncImageStore:
@@ -1700,3 +1699,33 @@ class _BlockingImages:
 
     def delete(self, ref: ImageRef) -> None:
         self._portal.call(self._store.delete, ref)
+
+
+class AsyncAttemptLimiterContract(_EventLoop, AttemptLimiterContract):
+    """:class:`AttemptLimiterContract` for :class:`~guest_orders.ports.AsyncAttemptLimiter`
+    (factory ``async def make_async_limiter(clock, limits)``): the burst's threads reserve
+    as as many tasks on the check's event loop."""
+
+    @abc.abstractmethod
+    async def make_async_limiter(self, clock: Clock, limits: AttemptLimits) -> AsyncAttemptLimiter:
+        """A new async limiter (see :meth:`AttemptLimiterContract.make_limiter`), made on
+        the check's event loop."""
+
+    def make_limiter(self, clock: Clock, limits: AttemptLimits) -> AttemptLimiter:
+        limiter = self.portal.call(functools.partial(self.make_async_limiter, clock, limits))
+        return _BlockingLimiter(limiter, self.portal)
+
+
+class _BlockingLimiter:
+    def __init__(self, limiter: AsyncAttemptLimiter, portal: BlockingPortal) -> None:
+        self._limiter = limiter
+        self._portal = portal
+
+    def reserve(self, keys: Sequence[str]) -> AttemptReservation:
+        return self._portal.call(self._limiter.reserve, keys)
+
+    def confirm(self, reservation: AttemptReservation) -> None:
+        self._portal.call(self._limiter.confirm, reservation)
+
+    def release(self, reservation: AttemptReservation) -> None:
+        self._portal.call(self._limiter.release, reservation)

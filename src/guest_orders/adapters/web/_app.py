@@ -1,8 +1,10 @@
 """The Starlette application: HTTP body in, one service call, JSON out.
 
 No business rule lives here. A request is routed, its body read (within a size limit)
-into a JSON value or form fields, handed to :class:`guest_orders.service.GuestOrders` in
-a worker thread (storage is synchronous), and the result or the error rendered.
+into a JSON value or form fields, handed to the service — an
+:class:`~guest_orders.AsyncGuestOrders` awaited on the event loop, or a
+:class:`~guest_orders.GuestOrders` over sync storage in a worker thread — and the result
+or the error rendered.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from guest_orders.adapters.web.errors import (
 )
 from guest_orders.adapters.web.openapi import build_openapi, openapi_bytes
 from guest_orders.errors import GuestOrderError, TooManyAttempts
-from guest_orders.service import GuestOrders
+from guest_orders.service import AsyncGuestOrders, GuestOrders
 from guest_orders.wire import render_error
 
 __all__ = [
@@ -113,7 +115,9 @@ def client_address(request: Request, *, trust_forwarded_for: bool) -> str | None
 class _Endpoints:
     """The endpoint functions over one service, with the app's settings."""
 
-    def __init__(self, service: GuestOrders, *, limit: int, trust_forwarded_for: bool) -> None:
+    def __init__(
+        self, service: GuestOrders | AsyncGuestOrders, *, limit: int, trust_forwarded_for: bool
+    ) -> None:
         self._service = service
         self._limit = limit
         self._trust_forwarded_for = trust_forwarded_for
@@ -141,24 +145,29 @@ class _Endpoints:
                 kwargs["client"] = self._client(request)
             if passes_key:
                 kwargs["idempotency_key"] = request.headers.get("idempotency-key")
-            result = await run_in_threadpool(call, payload, **kwargs)
+            if inspect.iscoroutinefunction(call):  # AsyncGuestOrders: on the event loop
+                result = await call(payload, **kwargs)
+            else:  # GuestOrders over sync storage: in a worker thread
+                result = await run_in_threadpool(call, payload, **kwargs)
             return _json_response(result, status_code)
 
         return endpoint
 
     def reasons(self) -> Endpoint:
-        call = self._service.cancellation_reasons
+        call: Callable[..., Any] = self._service.cancellation_reasons
         passes_client = _accepts(call, "client")
 
         async def endpoint(request: Request) -> Response:
             kwargs: dict[str, Any] = {"client": self._client(request)} if passes_client else {}
+            if inspect.iscoroutinefunction(call):
+                return _json_response(await call(**kwargs), 200)
             return _json_response(await run_in_threadpool(call, **kwargs), 200)
 
         return endpoint
 
 
 def openapi_document(
-    service: GuestOrders, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    service: GuestOrders | AsyncGuestOrders, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 ) -> bytes:
     """The OpenAPI document an app over ``service`` serves at ``/openapi.json``."""
     return openapi_bytes(
@@ -171,7 +180,7 @@ def openapi_document(
     )
 
 
-def _openapi_endpoint(service: GuestOrders, max_body_bytes: int) -> Endpoint:
+def _openapi_endpoint(service: GuestOrders | AsyncGuestOrders, max_body_bytes: int) -> Endpoint:
     document = openapi_document(service, max_body_bytes=max_body_bytes)
 
     async def endpoint(_request: Request) -> Response:
@@ -181,7 +190,7 @@ def _openapi_endpoint(service: GuestOrders, max_body_bytes: int) -> Endpoint:
 
 
 def create_app(
-    service: GuestOrders,
+    service: GuestOrders | AsyncGuestOrders,
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     trust_forwarded_for: bool = False,
@@ -189,7 +198,9 @@ def create_app(
     """The guest order endpoints over ``service``, as an ASGI application.
 
     Args:
-        service: what every endpoint calls.
+        service: what every endpoint calls: an :class:`~guest_orders.AsyncGuestOrders`
+            on the event loop (no thread), or a :class:`~guest_orders.GuestOrders` over
+            sync storage in a worker thread.
         max_body_bytes: largest request body accepted (413 ``request_too_large`` beyond);
             8 MiB by default.
         trust_forwarded_for: take the client address from the last ``X-Forwarded-For``
