@@ -53,7 +53,8 @@ def operations(
     service: AsyncGuestOrders | GuestOrders, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """The library's OpenAPI operations of the guest endpoints, by path and method, each
-    self-contained (every ``$ref`` to a component replaced by the component)."""
+    self-contained: every ``$ref`` to a component replaced by the component (a recursive
+    one, the nested error tree, written out to its first level)."""
     document = build_openapi(
         policy=service.policy, max_body_bytes=max_body_bytes, idempotency_key=True
     )
@@ -73,8 +74,10 @@ def _resolved(node: Any, components: Mapping[str, Any], seen: tuple[str, ...] = 
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
             name = ref.rsplit("/", 1)[1]
-            if name in seen:  # pragma: no cover - the library's schemas are not recursive
-                raise ValueError(f"recursive schema {name!r}")
+            if name in seen:
+                # A recursive schema (the error tree's nested levels): written out once,
+                # its inner levels are any JSON value of that name.
+                return {"title": name, "description": f"A nested {name}."}
             resolved = _resolved(copy.deepcopy(components[name]), components, (*seen, name))
             extra = {k: v for k, v in node.items() if k != "$ref"}
             return {"title": name, **resolved, **extra}
