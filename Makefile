@@ -47,7 +47,8 @@ $(BENCH_STAMP): pyproject.toml | $(BIN)/python
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
-# The demo server: web and SQLAlchemy extras only, installed once (again when
+# The demo server with the extras its options need (web, SQLAlchemy, PostgreSQL for
+# `--database postgresql://...`, Redis for `--redis`), installed once (again when
 # pyproject.toml changes). `make demo DEMO_ARGS="--port 9000"` passes options on.
 DEMO_STAMP := $(VENV)/.demo-installed
 
@@ -56,7 +57,7 @@ demo: $(DEMO_STAMP)
 	$(BIN)/guest-orders serve $(DEMO_ARGS)
 
 $(DEMO_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[web,sqlalchemy]'
+	$(BIN)/python -m pip install --quiet -e '.[web,sqlalchemy,postgresql,redis]'
 	touch $@
 
 # `make docs`: the documentation site in docs/_build/html, built strictly: any warning

@@ -16,14 +16,17 @@ import attrs
 from guest_orders.messages import message as _message
 
 __all__ = [
+    "DuplicateKey",
     "ErrorDetail",
     "ErrorTree",
     "GuestOrderError",
     "IdempotencyKeyReused",
     "InvalidRequest",
+    "MalformedJson",
     "OrderNotFound",
     "RulesViolated",
     "TooManyAttempts",
+    "TooManyJsonValues",
     "Violation",
 ]
 
@@ -121,6 +124,29 @@ class TooManyAttempts(GuestOrderError):
     def __init__(self, retry_after: int) -> None:
         super().__init__()
         self.retry_after = retry_after
+
+
+class MalformedJson(GuestOrderError):
+    """The body is not one JSON value encoded in UTF-8 (see
+    :func:`guest_orders.wire.decode_json`)."""
+
+    code = "parse_error"
+    message = _message("parse_error.json")
+
+
+class DuplicateKey(MalformedJson):
+    """A JSON object of the body names one key twice: refused, because a proxy or a
+    firewall that reads the first one would see another request than the library."""
+
+    code = "duplicate_key"
+    message = _message(code)
+
+
+class TooManyJsonValues(MalformedJson):
+    """The body holds more JSON values than any valid request: refused before decoding."""
+
+    code = "too_many_values"
+    message = _message(code)
 
 
 class IdempotencyKeyReused(GuestOrderError):

@@ -82,6 +82,8 @@ MESSAGES: Final[Mapping[str, str]] = MappingProxyType(
         # --- the HTTP layer ------------------------------------------------------------
         "parse_error": "The request body could not be parsed.",
         "parse_error.json": "Malformed JSON: the body must be one JSON value, encoded in UTF-8.",
+        "duplicate_key": "Malformed JSON: an object names the same key more than once.",
+        "too_many_values": "The JSON body holds more values than any valid request.",
         "parse_error.form": "Malformed form data.",
         "parse_error.file_upload": (
             "File uploads are not accepted: send images as data URLs in a JSON body."

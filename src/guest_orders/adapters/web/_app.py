@@ -32,7 +32,7 @@ from guest_orders.adapters.web.errors import (
 from guest_orders.adapters.web.openapi import build_openapi, openapi_bytes
 from guest_orders.errors import GuestOrderError, TooManyAttempts
 from guest_orders.service import AsyncGuestOrders, GuestOrders
-from guest_orders.wire import render_error
+from guest_orders.wire import RESPONSE_HEADERS, render_error
 
 __all__ = [
     "BULK_CANCELLATION_PATH",
@@ -80,8 +80,13 @@ def _accepts(method: Callable[..., Any], name: str) -> bool:
 def _json_response(
     body: Any, status_code: int, headers: Mapping[str, str] | None = None
 ) -> Response:
+    """Every response of the app, errors included, is made here: with
+    :data:`guest_orders.wire.RESPONSE_HEADERS`."""
     return Response(
-        _json.dumps(body), status_code=status_code, headers=headers, media_type=_JSON_MEDIA_TYPE
+        _json.dumps(body),
+        status_code=status_code,
+        headers={**dict(RESPONSE_HEADERS), **(headers or {})},
+        media_type=_JSON_MEDIA_TYPE,
     )
 
 
@@ -184,7 +189,7 @@ def _openapi_endpoint(service: GuestOrders | AsyncGuestOrders, max_body_bytes: i
     document = openapi_document(service, max_body_bytes=max_body_bytes)
 
     async def endpoint(_request: Request) -> Response:
-        return Response(document, media_type=_JSON_MEDIA_TYPE)
+        return Response(document, headers=dict(RESPONSE_HEADERS), media_type=_JSON_MEDIA_TYPE)
 
     return endpoint
 
