@@ -6,19 +6,22 @@ with the body it received; it gets JSON-ready data back, or a
 :class:`guest_orders.GuestOrderError` it renders with :func:`guest_orders.render_error`.
 
 Both run the same steps (:mod:`guest_orders.use_cases._steps`): parsing, every rule and
-rendering exist once; only the I/O differs.
+rendering exist once; only the I/O differs. Every method takes the guest's ``locale`` (an
+HTTP adapter gets it from :func:`guest_orders.i18n.negotiate_locale`): the messages of a
+raised error and the reasons' subjects are in it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from guest_orders.clocks import SystemClock
 from guest_orders.domain import CancellationCommand
-from guest_orders.errors import InvalidRequest
+from guest_orders.errors import GuestOrderError, InvalidRequest
+from guest_orders.i18n import resolve_locale
 from guest_orders.policy import Policy
 from guest_orders.ports import (
     AsyncAttemptLimiter,
@@ -44,6 +47,8 @@ from guest_orders.wire.errors import with_violations
 
 __all__ = ["AsyncGuestOrders", "GuestOrders"]
 
+T = TypeVar("T")
+
 
 @attrs.frozen(kw_only=True)
 class _Operations:
@@ -53,6 +58,11 @@ class _Operations:
     policy: Policy = attrs.field(factory=Policy)
 
     def _lookup(
+        self, payload: Mapping[str, Any], *, form: bool, client: str | None, locale: str | None
+    ) -> Steps[list[dict[str, Any]]]:
+        return _errors_in(self._lookup_steps(payload, form=form, client=client), locale)
+
+    def _lookup_steps(
         self, payload: Mapping[str, Any], *, form: bool, client: str | None
     ) -> Steps[list[dict[str, Any]]]:
         query = parse_lookup(payload, policy=self.policy, form=form)
@@ -62,6 +72,23 @@ class _Operations:
         return render_lookup(snapshot)
 
     def _cancellation(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        bulk: bool,
+        form: bool,
+        client: str | None,
+        idempotency_key: str | None,
+        locale: str | None,
+    ) -> Steps[Any]:
+        return _errors_in(
+            self._cancellation_steps(
+                payload, bulk=bulk, form=form, client=client, idempotency_key=idempotency_key
+            ),
+            locale,
+        )
+
+    def _cancellation_steps(
         self,
         payload: Mapping[str, Any],
         *,
@@ -84,8 +111,9 @@ class _Operations:
         rendered = [render_cancellation_request(request) for request in created]
         return rendered if bulk else rendered[0]
 
-    def _reasons(self) -> Steps[dict[str, Any]]:
-        return render_reasons((yield from reasons_steps()))
+    def _reasons(self, locale: str | None) -> Steps[dict[str, Any]]:
+        reasons = yield from _errors_in(reasons_steps(), locale)
+        return render_reasons(reasons, locale=locale)
 
 
 @attrs.frozen(kw_only=True)
@@ -109,15 +137,23 @@ class GuestOrders(_Operations):
         return run(steps, uow=self.store, limiter=self.limiter)
 
     def lookup(
-        self, payload: Mapping[str, Any], *, form: bool = False, client: str | None = None
+        self,
+        payload: Mapping[str, Any],
+        *,
+        form: bool = False,
+        client: str | None = None,
+        locale: str | None = None,
     ) -> list[dict[str, Any]]:
         """``POST /users/orders/anonymous/``: the one-order list.
 
         ``form``: the payload came from form fields (strings); ``client``: a key for the
         caller (the web adapter passes the client address) that failed attempts count
-        against.
+        against; ``locale``: the guest's language, for the messages of an error raised
+        (English by default).
         """
-        result: list[dict[str, Any]] = self._run(self._lookup(payload, form=form, client=client))
+        result: list[dict[str, Any]] = self._run(
+            self._lookup(payload, form=form, client=client, locale=locale)
+        )
         return result
 
     def request_cancellation(
@@ -127,16 +163,23 @@ class GuestOrders(_Operations):
         form: bool = False,
         client: str | None = None,
         idempotency_key: str | None = None,
+        locale: str | None = None,
     ) -> dict[str, Any]:
         """``POST /users/orders/anonymous/cancellation_requests/``: the created request.
 
         ``idempotency_key`` (the ``Idempotency-Key`` header): a retry with the same key and
         the same payload answers the first response again and creates nothing; see
-        :func:`guest_orders.use_cases.request_cancellation`.
+        :func:`guest_orders.use_cases.request_cancellation`. ``locale`` as for
+        :meth:`lookup`.
         """
         result: dict[str, Any] = self._run(
             self._cancellation(
-                payload, bulk=False, form=form, client=client, idempotency_key=idempotency_key
+                payload,
+                bulk=False,
+                form=form,
+                client=client,
+                idempotency_key=idempotency_key,
+                locale=locale,
             )
         )
         return result
@@ -148,19 +191,30 @@ class GuestOrders(_Operations):
         form: bool = False,
         client: str | None = None,
         idempotency_key: str | None = None,
+        locale: str | None = None,
     ) -> list[dict[str, Any]]:
         """``POST /users/orders/anonymous/bulk_cancellation_requests/``: the created
-        requests. ``idempotency_key`` as for :meth:`request_cancellation`."""
+        requests. ``idempotency_key`` as for :meth:`request_cancellation`, ``locale`` as
+        for :meth:`lookup`."""
         result: list[dict[str, Any]] = self._run(
             self._cancellation(
-                payload, bulk=True, form=form, client=client, idempotency_key=idempotency_key
+                payload,
+                bulk=True,
+                form=form,
+                client=client,
+                idempotency_key=idempotency_key,
+                locale=locale,
             )
         )
         return result
 
-    def cancellation_reasons(self) -> dict[str, Any]:
-        """``GET /users/orders/cancellation_reasons/``: active reasons, paginated shape."""
-        result: dict[str, Any] = self._run(self._reasons())
+    def cancellation_reasons(self, *, locale: str | None = None) -> dict[str, Any]:
+        """``GET /users/orders/cancellation_reasons/``: active reasons, paginated shape.
+
+        Each ``subject`` in ``locale`` when the reason has a translation for it, else as
+        written (see :func:`guest_orders.wire.render_reasons`).
+        """
+        result: dict[str, Any] = self._run(self._reasons(locale))
         return result
 
 
@@ -187,11 +241,16 @@ class AsyncGuestOrders(_Operations):
         return await run_async(steps, uow=self.store, limiter=self.limiter)
 
     async def lookup(
-        self, payload: Mapping[str, Any], *, form: bool = False, client: str | None = None
+        self,
+        payload: Mapping[str, Any],
+        *,
+        form: bool = False,
+        client: str | None = None,
+        locale: str | None = None,
     ) -> list[dict[str, Any]]:
         """:meth:`GuestOrders.lookup`, awaited."""
         result: list[dict[str, Any]] = await self._run(
-            self._lookup(payload, form=form, client=client)
+            self._lookup(payload, form=form, client=client, locale=locale)
         )
         return result
 
@@ -202,11 +261,17 @@ class AsyncGuestOrders(_Operations):
         form: bool = False,
         client: str | None = None,
         idempotency_key: str | None = None,
+        locale: str | None = None,
     ) -> dict[str, Any]:
         """:meth:`GuestOrders.request_cancellation`, awaited."""
         result: dict[str, Any] = await self._run(
             self._cancellation(
-                payload, bulk=False, form=form, client=client, idempotency_key=idempotency_key
+                payload,
+                bulk=False,
+                form=form,
+                client=client,
+                idempotency_key=idempotency_key,
+                locale=locale,
             )
         )
         return result
@@ -218,19 +283,36 @@ class AsyncGuestOrders(_Operations):
         form: bool = False,
         client: str | None = None,
         idempotency_key: str | None = None,
+        locale: str | None = None,
     ) -> list[dict[str, Any]]:
         """:meth:`GuestOrders.request_bulk_cancellation`, awaited."""
         result: list[dict[str, Any]] = await self._run(
             self._cancellation(
-                payload, bulk=True, form=form, client=client, idempotency_key=idempotency_key
+                payload,
+                bulk=True,
+                form=form,
+                client=client,
+                idempotency_key=idempotency_key,
+                locale=locale,
             )
         )
         return result
 
-    async def cancellation_reasons(self) -> dict[str, Any]:
+    async def cancellation_reasons(self, *, locale: str | None = None) -> dict[str, Any]:
         """:meth:`GuestOrders.cancellation_reasons`, awaited."""
-        result: dict[str, Any] = await self._run(self._reasons())
+        result: dict[str, Any] = await self._run(self._reasons(locale))
         return result
+
+
+def _errors_in(steps: Steps[T], locale: str | None) -> Steps[T]:
+    """Give a :class:`GuestOrderError` raised by ``steps`` the ``locale`` it is rendered
+    in."""
+    try:
+        return (yield from steps)
+    except GuestOrderError as error:
+        if locale is not None:
+            error.locale = resolve_locale(locale)
+        raise
 
 
 def _parse_with_key(

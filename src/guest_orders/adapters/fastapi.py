@@ -39,6 +39,7 @@ from guest_orders.adapters.web._app import (
     REASONS_PATH,
     _Endpoints,
     error_response,
+    request_locale,
 )
 from guest_orders.adapters.web.openapi import build_openapi
 from guest_orders.errors import GuestOrderError
@@ -155,7 +156,7 @@ def _rendered(
         try:
             return await endpoint(request)
         except GuestOrderError as error:
-            return error_response(error)
+            return error_response(error, locale=request_locale(request))
 
     route.__name__ = getattr(endpoint, "__name__", "guest_orders_endpoint")
     return route
