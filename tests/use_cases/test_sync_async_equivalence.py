@@ -23,6 +23,7 @@ from guest_orders import (
     AsyncInMemoryStore,
     AttemptLimits,
     CancellationRequest,
+    CancellationRequested,
     FixedClock,
     GuestOrderError,
     GuestOrders,
@@ -50,6 +51,7 @@ _PORTS = (
     "addresses",
     "images",
     "idempotency",
+    "outbox",
 )
 Log = list[tuple[Any, ...]]
 
@@ -63,6 +65,8 @@ def _normal(value: Any) -> Any:
             uuid=_NIL,
             easy_return=attrs.evolve(easy, code="") if easy is not None else None,
         )
+    if isinstance(value, CancellationRequested):
+        return attrs.evolve(value, event_id=_NIL, request_uuid=_NIL)
     if isinstance(value, OrderSnapshot):
         return attrs.evolve(value, active_requests=_normal(dict(value.active_requests)))
     if isinstance(value, list | tuple):

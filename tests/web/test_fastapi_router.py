@@ -146,7 +146,7 @@ def test_a_sync_service_is_served_too() -> None:
 def test_the_operations_and_schemas_are_in_the_hosts_openapi() -> None:
     host = _host()
     document = host.get("/openapi.json").json()
-    library = build_openapi(idempotency_key=True)
+    library = build_openapi()
     paths = document["paths"]
     assert "/health" in paths
     for path, item in operations(_service()).items():

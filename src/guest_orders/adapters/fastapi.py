@@ -16,7 +16,7 @@ on the event loop, the same error bodies and statuses (never FastAPI's 422 forma
 path with and without its trailing slash (each a route of its own: no 307),
 ``Idempotency-Key``, 429 with ``Retry-After`` — and adds its operations, with their request
 and response schemas, to the host's ``/openapi.json`` and ``/docs``. Those come from the
-library's one OpenAPI document (:func:`guest_orders.adapters.web.build_openapi`), each
+library's one OpenAPI document (:func:`guest_orders.wire.openapi.openapi_document`), each
 operation made self-contained (its schema references resolved), since a router cannot add
 components to the host's document.
 """
@@ -31,19 +31,18 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from guest_orders.adapters.web._app import (
-    BULK_CANCELLATION_PATH,
-    CANCELLATION_PATH,
-    DEFAULT_MAX_BODY_BYTES,
-    LOOKUP_PATH,
-    REASONS_PATH,
-    _Endpoints,
-    error_response,
-    request_locale,
-)
-from guest_orders.adapters.web.openapi import build_openapi
+from guest_orders.adapters.web._app import _Endpoints, error_response, request_locale
 from guest_orders.errors import GuestOrderError
 from guest_orders.service import AsyncGuestOrders, GuestOrders
+from guest_orders.wire import spec
+from guest_orders.wire.openapi import openapi_document
+from guest_orders.wire.spec import (
+    BULK_CANCELLATION_PATH,
+    CANCELLATION_PATH,
+    LOOKUP_PATH,
+    REASONS_PATH,
+)
+from guest_orders.wire.transport import DEFAULT_MAX_BODY_BYTES
 
 __all__ = ["guest_orders_router", "operations"]
 
@@ -56,9 +55,7 @@ def operations(
     """The library's OpenAPI operations of the guest endpoints, by path and method, each
     self-contained: every ``$ref`` to a component replaced by the component (a recursive
     one, the nested error tree, written out to its first level)."""
-    document = build_openapi(
-        policy=service.policy, max_body_bytes=max_body_bytes, idempotency_key=True
-    )
+    document = openapi_document(policy=service.policy, max_body_bytes=max_body_bytes)
     components: dict[str, Any] = document["components"]["schemas"]
     served = {LOOKUP_PATH, CANCELLATION_PATH, BULK_CANCELLATION_PATH, REASONS_PATH}
     found: dict[str, dict[str, dict[str, Any]]] = {}
@@ -113,13 +110,13 @@ def guest_orders_router(
         raise ValueError("max_body_bytes must be a positive int")
     endpoints = _Endpoints(service, limit=max_body_bytes, trust_forwarded_for=trust_forwarded_for)
     handlers: dict[str, tuple[Callable[[Request], Awaitable[Response]], int]] = {
-        LOOKUP_PATH: (endpoints.post(service.lookup, LOOKUP_PATH, 200), 200),
+        LOOKUP_PATH: (endpoints.post(service.lookup, spec.LOOKUP, creates=False), 200),
         CANCELLATION_PATH: (
-            endpoints.post(service.request_cancellation, CANCELLATION_PATH, 201),
+            endpoints.post(service.request_cancellation, spec.CANCELLATION, creates=True),
             201,
         ),
         BULK_CANCELLATION_PATH: (
-            endpoints.post(service.request_bulk_cancellation, BULK_CANCELLATION_PATH, 201),
+            endpoints.post(service.request_bulk_cancellation, spec.BULK_CANCELLATION, creates=True),
             201,
         ),
         REASONS_PATH: (endpoints.reasons(), 200),

@@ -29,6 +29,7 @@ _PORTS = (
     "addresses",
     "images",
     "idempotency",
+    "outbox",
 )
 
 

@@ -24,6 +24,7 @@ from guest_orders.domain import (
     CancellationReason,
     CancellationRequest,
     EasyReturnShippingCompany,
+    Event,
     IdempotencyRecord,
     ImageRef,
     ImageUpload,
@@ -192,6 +193,10 @@ def get_idempotency_record(order: int, key: str) -> Steps[IdempotencyRecord | No
 
 def add_idempotency_record(record: IdempotencyRecord) -> Steps[None]:
     yield Call("idempotency", "add", (record,))
+
+
+def add_events(events: Sequence[Event]) -> Steps[None]:
+    yield Call("outbox", "add_all", (events,))
 
 
 def limiter_call(method: str, *args: Any) -> Steps[Any]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
@@ -44,10 +45,12 @@ from guest_orders.domain import (
     CancellationReason,
     CancellationRequest,
     EasyReturnShippingCompany,
+    Event,
     IdempotencyRecord,
     ImageRef,
     ImageUpload,
     Order,
+    StoredEvent,
 )
 from guest_orders.ports import AsyncImageStore, ImageStore
 
@@ -196,6 +199,26 @@ class _Idempotency(_OnConnection):
         await self._run(self._repo.add, record)
 
 
+class _Outbox(_OnConnection):
+    __slots__ = ("_repo",)
+
+    def __init__(self, connection: AsyncConnection, repos: SqlAlchemyRepositories) -> None:
+        super().__init__(connection)
+        self._repo = repos.outbox
+
+    async def add_all(self, events: Sequence[Event]) -> None:
+        await self._run(self._repo.add_all, events)
+
+    async def pending(self, limit: int) -> Sequence[StoredEvent]:
+        return await self._run(self._repo.pending, limit)
+
+    async def mark_delivered(self, positions: Sequence[int], at: datetime) -> None:
+        await self._run(self._repo.mark_delivered, positions, at)
+
+    async def purge_delivered(self, before: datetime) -> int:
+        return await self._run(self._repo.purge_delivered, before)
+
+
 class _Images(_OnConnection):
     """The sync store's image store (:class:`SqlAlchemyImageStore` or the host's)."""
 
@@ -228,6 +251,7 @@ class AsyncSqlAlchemyRepositories:
         "idempotency",
         "images",
         "orders",
+        "outbox",
         "reasons",
         "shipping_companies",
         "sync",
@@ -247,6 +271,7 @@ class AsyncSqlAlchemyRepositories:
         self.shipping_companies = _Companies(connection, repos)
         self.addresses = _Addresses(connection, repos)
         self.idempotency = _Idempotency(connection, repos)
+        self.outbox = _Outbox(connection, repos)
         self.images = images
 
 
