@@ -25,10 +25,11 @@ from guest_orders.adapters.web.errors import (
     BadRequest,
     MethodNotAllowed,
     NotFound,
+    RequestTooLarge,
     ServerError,
 )
 from guest_orders.adapters.web.openapi import build_openapi, openapi_bytes
-from guest_orders.errors import GuestOrderError, TooManyAttempts
+from guest_orders.errors import GuestOrderError, TooManyAttempts, TooManyJsonValues
 from guest_orders.service import GuestOrders
 from guest_orders.wire import RESPONSE_HEADERS, render_error
 
@@ -242,6 +243,10 @@ def create_app(
 
 async def _guest_order_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, GuestOrderError)
+    if isinstance(exc, RequestTooLarge | TooManyJsonValues):
+        # Refused before the body was read to its end: close the connection rather than
+        # spend the server's time reading and discarding the rest.
+        return error_response(exc, {"Connection": "close"})
     return error_response(exc)
 
 
