@@ -20,8 +20,8 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 test: lint typecheck imports pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests benchmarks docs/conf.py .ci/package_check.py
-	$(BIN)/ruff format --check src tests benchmarks docs/conf.py .ci/package_check.py
+	$(BIN)/ruff check src tests benchmarks docs/conf.py .ci/package_check.py scripts
+	$(BIN)/ruff format --check src tests benchmarks docs/conf.py .ci/package_check.py scripts
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
@@ -85,3 +85,9 @@ package-check: $(RELEASE_STAMP)
 $(RELEASE_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --group release
 	touch $@
+
+# `make messages`: extract the messages from the source and update and compile every
+# catalog under src/guest_orders/locale (scripts/messages.py; docs/contributing.md).
+.PHONY: messages
+messages: $(DEV_STAMP)
+	$(BIN)/python scripts/messages.py
