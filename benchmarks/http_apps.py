@@ -1,4 +1,4 @@
-"""The two ASGI apps the HTTP benchmark serves, as uvicorn factories.
+"""The ASGI apps the HTTP benchmarks serve, as uvicorn factories.
 
 - ``demo_app``: what ``guest-orders serve`` serves — the library's Starlette app over
   ``GuestOrders(store=SqlAlchemyStore(...))`` on a SQLite database seeded with the built-in
@@ -10,6 +10,7 @@
   kept-open connection, inline on the event loop (no thread hop), compares the email as
   stored, and returns the precomputed body. No validation, no domain objects, no
   rendering: what it serves per second bounds what any implementation on this storage can.
+- ``open_demo_app``: ``demo_app`` without attempt limiter (figure 6 times misses).
 
 The parent process prepares both: ``GUEST_ORDERS_BENCH_HTTP_DB`` names the seeded SQLite
 file, ``GUEST_ORDERS_BENCH_HTTP_BODY`` the file holding the precomputed body.
@@ -33,6 +34,7 @@ from guest_orders.adapters.web import LOOKUP_PATH, create_app
 from guest_orders.demo import sample_data
 from guest_orders.domain import CustomerKind
 from guest_orders.service import GuestOrders
+from guest_orders.throttling import NoAttemptLimiter
 
 DB_VARIABLE = "GUEST_ORDERS_BENCH_HTTP_DB"
 BODY_VARIABLE = "GUEST_ORDERS_BENCH_HTTP_BODY"
@@ -63,6 +65,12 @@ def seed_demo(database: Path) -> dict[str, str]:
 
 def demo_app() -> Starlette:
     return create_app(demo_service(Path(os.environ[DB_VARIABLE])))
+
+
+def open_demo_app() -> Starlette:
+    """``demo_app`` without throttling, for figure 6: misses are timed, not refused."""
+    service = demo_service(Path(os.environ[DB_VARIABLE]))
+    return create_app(GuestOrders(store=service.store, limiter=NoAttemptLimiter()))
 
 
 def bare_app() -> Starlette:

@@ -652,6 +652,8 @@ def _target(target: str) -> Deliver:
     module_name, _, name = target.partition(":")
     if not module_name or not name:
         raise CommandError(f"--to must be an http(s):// URL or module:function, not {target!r}")
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # as `python -m` would: modules of this folder
     try:
         deliver = getattr(importlib.import_module(module_name), name)
     except (ImportError, AttributeError) as error:

@@ -32,9 +32,10 @@ from guest_orders.adapters.web.errors import (
     BadRequest,
     MethodNotAllowed,
     NotFound,
+    RequestTooLarge,
     ServerError,
 )
-from guest_orders.errors import GuestOrderError, TooManyAttempts
+from guest_orders.errors import GuestOrderError, TooManyAttempts, TooManyJsonValues
 from guest_orders.i18n import negotiate_locale
 from guest_orders.service import AsyncGuestOrders, GuestOrders
 from guest_orders.wire import RESPONSE_HEADERS, render_error, spec
@@ -259,6 +260,10 @@ def create_app(
 
 async def _guest_order_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, GuestOrderError)
+    if isinstance(exc, RequestTooLarge | TooManyJsonValues):
+        # Refused before the body was read to its end: close the connection rather than
+        # spend the server's time reading and discarding the rest.
+        return error_response(exc, {"Connection": "close"}, locale=request_locale(request))
     return error_response(exc, locale=request_locale(request))
 
 
