@@ -1,6 +1,8 @@
-"""Hostile input survives: every parser, use case and service method, fed arbitrary JSON
-values (and, for the use cases, arbitrary commands), either succeeds or raises a
-``GuestOrderError`` with a code — never any other exception.
+"""Hostile input survives: every entry point — the service methods (and so the parsers
+they call), the use cases, the HTTP app — fed arbitrary JSON values (for the use cases,
+arbitrary commands; over HTTP, arbitrary bytes), either succeeds or raises a
+``GuestOrderError`` with a code — never any other exception. Each entry point is fuzzed
+once, at the level that covers what it calls.
 
 The values: ``None``, booleans, integers (huge ones too), floats (``nan``, ``inf``), text
 (control characters, format characters, lone surrogates), lists and objects whose keys are
@@ -54,12 +56,7 @@ from guest_orders.policy import EmailMatch, Policy
 from guest_orders.service import GuestOrders
 from guest_orders.throttling import AttemptLimits, InMemoryAttemptLimiter
 from guest_orders.use_cases import lookup_order, request_cancellation
-from guest_orders.wire import (
-    parse_bulk_cancellation,
-    parse_cancellation,
-    parse_lookup,
-    render_error,
-)
+from guest_orders.wire import render_error
 
 CI: Final = os.environ.get("HYPOTHESIS_PROFILE") == "ci"
 
@@ -240,22 +237,11 @@ def _survives(call: Callable[[], Any]) -> Any:
     return outcome
 
 
-# --- the parsers ---------------------------------------------------------------------------------
+# --- the service: parse, use case, render ------------------------------------------------------
+# The parsers are fuzzed here, through the service that calls them (and directly, for their
+# messages, in tests/wire/test_parse_properties.py): not a third time on their own.
 
 BODIES = st.one_of(LOOKUP_BODIES, SINGLE_BODIES, BULK_BODIES)
-PARSERS: Final = (parse_lookup, parse_cancellation, parse_bulk_cancellation)
-
-
-@pytest.mark.slow
-@fuzz()
-@given(body=BODIES, form=st.booleans())
-def test_parsers_survive_anything(body: Any, form: bool) -> None:  # noqa: FBT001
-    """Each example goes to all three parsers: each gets every example."""
-    for parse in PARSERS:
-        _survives(lambda: parse(body, form=form))  # noqa: B023  # called at once
-
-
-# --- the service: parse, use case, render ------------------------------------------------------
 
 
 def _service(match: EmailMatch) -> GuestOrders:
