@@ -57,8 +57,10 @@ clean:
 	rm -rf $(VENV) $(LOWEST_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
 
 # `make bench`: the benchmark suite (docs/performance.md). Informational: it prints every
-# figure with its target and MET/MISSED, and fails only when a benchmark cannot run.
-# BENCH_ARGS passes options on, e.g. `make bench BENCH_ARGS="--only 1,2 --quick"`.
+# figure, with its target or against the peers measured in the same run, then each figure
+# against the previous release's (benchmarks/baseline.json), flagging a regression of more
+# than 10 %; it fails only when a benchmark cannot run (BENCH_ARGS="--fail-on-regression"
+# fails on a regression too). BENCH_ARGS passes options on, e.g. BENCH_ARGS="--only 4,5".
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): pyproject.toml | $(BIN)/python
