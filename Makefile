@@ -21,8 +21,8 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 test: lint typecheck imports pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests benchmarks docs/conf.py .ci/package_check.py
-	$(BIN)/ruff format --check src tests benchmarks docs/conf.py .ci/package_check.py
+	$(BIN)/ruff check src tests benchmarks docs/conf.py .ci/package_check.py .ci/lowest-pins.py
+	$(BIN)/ruff format --check src tests benchmarks docs/conf.py .ci/package_check.py .ci/lowest-pins.py
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
