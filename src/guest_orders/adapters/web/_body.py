@@ -6,12 +6,14 @@ a mapping of form fields (``form=True``) and goes to the service as is.
 
 from __future__ import annotations
 
-import json
+import asyncio
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
@@ -21,12 +23,19 @@ from guest_orders.adapters.web.errors import (
     FileUploadRefused,
     MalformedBody,
     MalformedForm,
-    MalformedJson,
     RequestTooLarge,
     UnsupportedMediaType,
 )
+from guest_orders.wire.decoding import OFF_LOOP_BYTES, decode_json
 
 __all__ = ["JSON", "MULTIPART", "URLENCODED", "read_payload"]
+
+# python-multipart logs a WARNING for every malformed body, which the 400 already
+# answers; without a handler of its own, Python's last-resort handler printed it on
+# stderr. A host that configures logging still gets the records. (The package logs as
+# ``python_multipart`` since 0.0.13, as ``multipart`` before.)
+for _name in ("python_multipart", "multipart"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 JSON: Final = "application/json"
 URLENCODED: Final = "application/x-www-form-urlencoded"
@@ -68,9 +77,10 @@ async def read_payload(request: Request, *, limit: int) -> tuple[Any, bool]:
     ):
         raise UnsupportedMediaType
     body = await _read_body(request, limit)
-    if media_type == JSON:
-        return _json(body), False
-    return _urlencoded(body), True
+    parse = decode_json if media_type == JSON else _urlencoded
+    if len(body) > OFF_LOOP_BYTES:  # milliseconds of CPU: not on the event loop
+        return await run_in_threadpool(parse, body), media_type != JSON
+    return parse(body), media_type != JSON
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -92,17 +102,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
         # Nobody is left to answer; this ends the request without a server error.
         raise MalformedBody from None
     return b"".join(chunks)
-
-
-def _reject_constant(_name: str) -> Any:
-    raise ValueError("NaN and Infinity are not JSON")
-
-
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
-    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
-        raise MalformedJson from None
 
 
 def _fields(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
@@ -135,15 +134,21 @@ def _urlencoded(body: bytes) -> dict[str, str | list[str]]:
 
 async def _multipart(request: Request, body: bytes, limit: int) -> Mapping[str, Any]:
     """Text fields of a multipart body. File parts are refused: no endpoint takes files
-    (images travel as data URLs in a JSON body)."""
-    sent = False
+    (images travel as data URLs in a JSON body).
+
+    The body is parsed in slices of :data:`OFF_LOOP_BYTES`, handing the event loop back
+    between them, so that a large body never holds it for long."""
+    offset = 0
 
     async def replay() -> Message:
-        nonlocal sent
-        if sent:
+        nonlocal offset
+        if offset > len(body):
             return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        if offset:
+            await asyncio.sleep(0)
+        chunk = body[offset : offset + OFF_LOOP_BYTES]
+        offset += OFF_LOOP_BYTES
+        return {"type": "http.request", "body": chunk, "more_body": offset < len(body)}
 
     try:
         form = await Request(request.scope, replay).form(

@@ -3,12 +3,14 @@
 They are :class:`guest_orders.GuestOrderError` subclasses, so they are rendered by the one
 :func:`guest_orders.wire.render_error` in the same Django REST framework shape as the
 service's own errors: ``{"non_field_errors": [message], "code": ..., "codes": {...}}``.
-Their messages are fixed: nothing the client sent is echoed back.
+Their messages are fixed: nothing the client sent is echoed back. ``MalformedJson`` (and its
+``duplicate_key`` and ``too_many_values`` kinds) is the core's, raised by
+:func:`guest_orders.wire.decode_json`, re-exported here.
 """
 
 from __future__ import annotations
 
-from guest_orders.errors import GuestOrderError
+from guest_orders.errors import GuestOrderError, MalformedJson
 from guest_orders.messages import message as _message
 
 __all__ = [
@@ -36,10 +38,6 @@ class MalformedBody(TransportError):
     code = "parse_error"
     http_status = 400
     message = _message(code)
-
-
-class MalformedJson(MalformedBody):
-    message = _message("parse_error.json")
 
 
 class MalformedForm(MalformedBody):
