@@ -80,7 +80,9 @@ def find(strategy: st.SearchStrategy[Any], condition: Callable[[Any], bool]) -> 
     shrinking: a minimal order is not what these tests look for, and shrinking one takes
     minutes)."""
     return hypothesis.find(
-        strategy, condition, settings=settings(phases=[Phase.generate], database=None)
+        strategy,
+        condition,
+        settings=settings(max_examples=2000, phases=[Phase.generate], database=None),
     )
 
 
