@@ -45,34 +45,41 @@ def _free_port() -> int:
         return port
 
 
-def _library_server(host: str, port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "http_apps:demo_app",
-        "--factory",
-        "--app-dir",
-        str(HERE),
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--no-access-log",
-        "--lifespan",
-        "off",
-        "--log-level",
-        "warning",
-    ]
+def uvicorn_factory(factory: str) -> Callable[[str, int], list[str]]:
+    """The command serving ``http_apps:<factory>`` under uvicorn, one worker."""
+
+    def command(host: str, port: int) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            f"http_apps:{factory}",
+            "--factory",
+            "--app-dir",
+            str(HERE),
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--lifespan",
+            "off",
+            "--log-level",
+            "warning",
+        ]
+
+    return command
 
 
 def _start(
-    name: str, command: Callable[[str, int], list[str]], env: dict[str, str]
+    name: str, env: dict[str, str], command: Callable[[str, int], list[str]] | None = None
 ) -> tuple[subprocess.Popen[bytes], int]:
+    """Start a server (by default ``http_apps:<name>`` under uvicorn) on a free port."""
     port = _free_port()
-    process = subprocess.Popen(command(HOST, port), env=env, cwd=HERE)  # noqa: S603
+    argv = (command or uvicorn_factory(name))(HOST, port)
+    process = subprocess.Popen(argv, env=env, cwd=HERE)  # noqa: S603
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -150,7 +157,7 @@ def _load(port: int, body: str, workdir: Path) -> dict[str, float]:
 def run(report: Report) -> None:
     section = "5. HTTP"
     print(f"\n{section}", flush=True)
-    commands = {"library": _library_server} | {peer.key: peer.server for peer in PEERS}
+    commands = {"library": uvicorn_factory("demo_app")} | {p.key: p.server for p in PEERS}
     with tempfile.TemporaryDirectory(prefix="guest_orders_bench_http_") as tmp:
         workdir = Path(tmp)
         database = workdir / "demo.sqlite3"
@@ -161,7 +168,7 @@ def run(report: Report) -> None:
         env = {**os.environ, DB_VARIABLE: str(database)}
         request_body = json.dumps(payload)
 
-        servers = {name: _start(name, command, env) for name, command in commands.items()}
+        servers = {name: _start(name, env, command) for name, command in commands.items()}
         try:
             for name, (_process, port) in servers.items():
                 _check_answer(name, port, payload, expected)

@@ -1,10 +1,12 @@
-"""The library's side of the HTTP benchmark, as a uvicorn factory.
+"""The library's side of the HTTP benchmarks, as uvicorn factories.
 
-``demo_app``: what ``guest-orders serve`` serves — the library's Starlette app over
-``GuestOrders(store=SqlAlchemyStore(...))`` on a SQLite database seeded with the built-in
-sample data (the default policy, clock and in-process attempt limiter). The parent
-process seeds the database and names it in ``GUEST_ORDERS_BENCH_HTTP_DB``; the peers
-(``peers.py``) read the same file.
+- ``demo_app``: what ``guest-orders serve`` serves — the library's Starlette app over
+  ``GuestOrders(store=SqlAlchemyStore(...))`` on a SQLite database seeded with the built-in
+  sample data (the default policy, clock and in-process attempt limiter).
+- ``open_demo_app``: ``demo_app`` without attempt limiter (figure 6 times misses).
+
+The parent process seeds the database and names it in ``GUEST_ORDERS_BENCH_HTTP_DB``; the
+peers (``peers.py``) read the same file.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from guest_orders.adapters.web import create_app
 from guest_orders.demo import sample_data
 from guest_orders.domain import CustomerKind
 from guest_orders.service import GuestOrders
+from guest_orders.throttling import NoAttemptLimiter
 
 DB_VARIABLE = "GUEST_ORDERS_BENCH_HTTP_DB"
 
@@ -48,3 +51,9 @@ def seed_demo(database: Path) -> dict[str, str]:
 
 def demo_app() -> Starlette:
     return create_app(demo_service(Path(os.environ[DB_VARIABLE])))
+
+
+def open_demo_app() -> Starlette:
+    """``demo_app`` without throttling, for figure 6: misses are timed, not refused."""
+    service = demo_service(Path(os.environ[DB_VARIABLE]))
+    return create_app(GuestOrders(store=service.store, limiter=NoAttemptLimiter()))

@@ -39,6 +39,7 @@ SECTIONS = {
     "3": "bench_use_cases",
     "4": "bench_sql",
     "5": "bench_http",
+    "6": "bench_security",
 }
 PACKAGES = (
     "attrs",
@@ -85,7 +86,7 @@ def machine() -> dict[str, str]:
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", help="comma-separated figure numbers (1-5) to run")
+    parser.add_argument("--only", help="comma-separated figure numbers (1-6) to run")
     parser.add_argument("--quick", action="store_true", help="fewer rounds, less precision")
     parser.add_argument(
         "--repeat",

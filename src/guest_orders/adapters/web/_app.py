@@ -12,7 +12,6 @@ messages say so with ``Content-Language`` and ``Vary: Accept-Language``.
 
 from __future__ import annotations
 
-import inspect
 import ipaddress
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
@@ -30,13 +29,23 @@ from guest_orders.adapters.web.errors import (
     BadRequest,
     MethodNotAllowed,
     NotFound,
+    RequestTooLarge,
     ServerError,
 )
-from guest_orders.adapters.web.openapi import build_openapi, openapi_bytes
-from guest_orders.errors import GuestOrderError, TooManyAttempts
+from guest_orders.errors import GuestOrderError, TooManyAttempts, TooManyJsonValues
 from guest_orders.i18n import negotiate_locale
 from guest_orders.service import GuestOrders
-from guest_orders.wire import RESPONSE_HEADERS, render_error
+from guest_orders.wire import RESPONSE_HEADERS, render_error, spec
+from guest_orders.wire.openapi import openapi_bytes
+from guest_orders.wire.openapi import openapi_document as build_document
+from guest_orders.wire.spec import (
+    BULK_CANCELLATION_PATH,
+    CANCELLATION_PATH,
+    LOOKUP_PATH,
+    OPENAPI_PATH,
+    REASONS_PATH,
+)
+from guest_orders.wire.transport import DEFAULT_MAX_BODY_BYTES
 
 __all__ = [
     "BULK_CANCELLATION_PATH",
@@ -50,35 +59,9 @@ __all__ = [
     "openapi_document",
 ]
 
-#: Large enough for a bulk request with a few photos as data URLs (base64 adds a third);
-#: raise it when the policy's image limits call for more.
-DEFAULT_MAX_BODY_BYTES: Final = 8 * 1024 * 1024
-
-LOOKUP_PATH: Final = "/users/orders/anonymous/"
-CANCELLATION_PATH: Final = "/users/orders/anonymous/cancellation_requests/"
-BULK_CANCELLATION_PATH: Final = "/users/orders/anonymous/bulk_cancellation_requests/"
-REASONS_PATH: Final = "/users/orders/cancellation_reasons/"
-OPENAPI_PATH: Final = "/openapi.json"
-
-#: A form cannot carry the list of items of a bulk request: the field is left out, so a
-#: form bulk body gets the service's ordinary ``required`` error for it.
-_NOT_IN_FORMS: Final = {BULK_CANCELLATION_PATH: ("cancel_order_items",)}
-
 _JSON_MEDIA_TYPE: Final = "application/json"
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def _accepts(method: Callable[..., Any], name: str) -> bool:
-    """Whether ``method`` takes the keyword argument ``name``."""
-    parameters = inspect.signature(method).parameters
-    parameter = parameters.get(name)
-    if parameter is not None:
-        return parameter.kind in (
-            inspect.Parameter.KEYWORD_ONLY,
-            inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        )
-    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
 def _json_response(
@@ -149,29 +132,30 @@ class _Endpoints:
     def _client(self, request: Request) -> str | None:
         return client_address(request, trust_forwarded_for=self._trust_forwarded_for)
 
-    def post(self, call: Callable[..., Any], path: str, status_code: int) -> Endpoint:
-        """A POST endpoint: body -> ``call(payload, form=...)`` -> ``status_code`` + JSON.
+    def post(
+        self, call: Callable[..., Any], request: spec.ObjectSpec, *, creates: bool
+    ) -> Endpoint:
+        """A POST endpoint: body -> ``call(payload, form=..., client=..., locale=...)`` ->
+        JSON, 201 for a creation (which also gets the ``Idempotency-Key`` header) else 200.
 
-        ``client`` and, for creations (201), ``idempotency_key`` are passed when ``call``
-        takes them: checked once, here.
+        A form body never carries a field a form cannot (``spec.Field.in_form``): it is
+        left out, so the service answers its ordinary ``required`` for it.
         """
-        passes_client = _accepts(call, "client")
-        passes_key = status_code == 201 and _accepts(call, "idempotency_key")
-        passes_locale = _accepts(call, "locale")
-        dropped = _NOT_IN_FORMS.get(path, ())
+        dropped = spec.form_fields_left_out(request)
+        status_code = 201 if creates else 200
 
-        async def endpoint(request: Request) -> Response:
-            payload, form = await read_payload(request, limit=self._limit)
+        async def endpoint(http_request: Request) -> Response:
+            payload, form = await read_payload(http_request, limit=self._limit)
             if form:
                 for field in dropped:
                     payload.pop(field, None)
-            kwargs: dict[str, Any] = {"form": form}
-            if passes_client:
-                kwargs["client"] = self._client(request)
-            if passes_key:
-                kwargs["idempotency_key"] = request.headers.get("idempotency-key")
-            if passes_locale:
-                kwargs["locale"] = request_locale(request)
+            kwargs: dict[str, Any] = {
+                "form": form,
+                "client": self._client(http_request),
+                "locale": request_locale(http_request),
+            }
+            if creates:
+                kwargs["idempotency_key"] = http_request.headers.get(spec.IDEMPOTENCY_KEY_HEADER)
             result = await run_in_threadpool(call, payload, **kwargs)
             return _json_response(result, status_code)
 
@@ -179,16 +163,12 @@ class _Endpoints:
 
     def reasons(self) -> Endpoint:
         call = self._service.cancellation_reasons
-        passes_client = _accepts(call, "client")
-        passes_locale = _accepts(call, "locale")
 
         async def endpoint(request: Request) -> Response:
-            kwargs: dict[str, Any] = {"client": self._client(request)} if passes_client else {}
-            headers: dict[str, str] = {}
-            if passes_locale:
-                kwargs["locale"] = locale = request_locale(request)
-                headers = _language_headers(locale)
-            return _json_response(await run_in_threadpool(call, **kwargs), 200, headers)
+            locale = request_locale(request)
+            return _json_response(
+                await run_in_threadpool(call, locale=locale), 200, _language_headers(locale)
+            )
 
         return endpoint
 
@@ -197,14 +177,7 @@ def openapi_document(
     service: GuestOrders, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 ) -> bytes:
     """The OpenAPI document an app over ``service`` serves at ``/openapi.json``."""
-    return openapi_bytes(
-        build_openapi(
-            policy=service.policy,
-            max_body_bytes=max_body_bytes,
-            idempotency_key=_accepts(service.request_cancellation, "idempotency_key")
-            or _accepts(service.request_bulk_cancellation, "idempotency_key"),
-        )
-    )
+    return openapi_bytes(build_document(policy=service.policy, max_body_bytes=max_body_bytes))
 
 
 def _openapi_endpoint(service: GuestOrders, max_body_bytes: int) -> Endpoint:
@@ -240,15 +213,15 @@ def create_app(
         raise ValueError("max_body_bytes must be a positive int")
     endpoints = _Endpoints(service, limit=max_body_bytes, trust_forwarded_for=trust_forwarded_for)
     served: list[tuple[str, Endpoint, list[str]]] = [
-        (LOOKUP_PATH, endpoints.post(service.lookup, LOOKUP_PATH, 200), ["POST"]),
+        (LOOKUP_PATH, endpoints.post(service.lookup, spec.LOOKUP, creates=False), ["POST"]),
         (
             CANCELLATION_PATH,
-            endpoints.post(service.request_cancellation, CANCELLATION_PATH, 201),
+            endpoints.post(service.request_cancellation, spec.CANCELLATION, creates=True),
             ["POST"],
         ),
         (
             BULK_CANCELLATION_PATH,
-            endpoints.post(service.request_bulk_cancellation, BULK_CANCELLATION_PATH, 201),
+            endpoints.post(service.request_bulk_cancellation, spec.BULK_CANCELLATION, creates=True),
             ["POST"],
         ),
         (REASONS_PATH, endpoints.reasons(), ["GET"]),
@@ -273,6 +246,10 @@ def create_app(
 
 async def _guest_order_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, GuestOrderError)
+    if isinstance(exc, RequestTooLarge | TooManyJsonValues):
+        # Refused before the body was read to its end: close the connection rather than
+        # spend the server's time reading and discarding the rest.
+        return error_response(exc, {"Connection": "close"}, locale=request_locale(request))
     return error_response(exc, locale=request_locale(request))
 
 
