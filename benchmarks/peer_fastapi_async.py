@@ -19,6 +19,9 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, FastAPI, HTTPException
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import selectinload
+
 from peer_fastapi import (
     ACTIVE,
     LOOKUP_PATH,
@@ -31,8 +34,6 @@ from peer_fastapi import (
     RequestRow,
     _request,
 )
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import selectinload
 
 DB_VARIABLE = "GUEST_ORDERS_BENCH_HTTP_DB"
 
