@@ -163,6 +163,7 @@ class _Waiting:
         self.addresses = repos.addresses
         self.images = repos.images
         self.idempotency = repos.idempotency
+        self.outbox = repos.outbox
         self.cancellation_requests = _WaitingRequests(repos.cancellation_requests, store)
 
 
