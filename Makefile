@@ -20,8 +20,8 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 test: lint typecheck imports pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
@@ -29,8 +29,10 @@ typecheck: $(DEV_STAMP)
 imports: $(DEV_STAMP)
 	$(BIN)/lint-imports
 
+# The library's suite, then the example Django shop's (its own project and pytest config).
 pytest: $(DEV_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+	cd examples/django_shop && $(abspath $(BIN))/pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -8,7 +8,6 @@ a worker thread (storage is synchronous), and the result or the error rendered.
 from __future__ import annotations
 
 import inspect
-import ipaddress
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
@@ -30,6 +29,15 @@ from guest_orders.adapters.web.errors import (
 from guest_orders.adapters.web.openapi import build_openapi, openapi_bytes
 from guest_orders.errors import GuestOrderError, TooManyAttempts
 from guest_orders.service import GuestOrders
+from guest_orders.transport import (
+    BULK_CANCELLATION_PATH,
+    CANCELLATION_PATH,
+    DEFAULT_MAX_BODY_BYTES,
+    LOOKUP_PATH,
+    NOT_IN_FORMS,
+    REASONS_PATH,
+    client_from,
+)
 from guest_orders.wire import render_error
 
 __all__ = [
@@ -44,19 +52,7 @@ __all__ = [
     "openapi_document",
 ]
 
-#: Large enough for a bulk request with a few photos as data URLs (base64 adds a third);
-#: raise it when the policy's image limits call for more.
-DEFAULT_MAX_BODY_BYTES: Final = 8 * 1024 * 1024
-
-LOOKUP_PATH: Final = "/users/orders/anonymous/"
-CANCELLATION_PATH: Final = "/users/orders/anonymous/cancellation_requests/"
-BULK_CANCELLATION_PATH: Final = "/users/orders/anonymous/bulk_cancellation_requests/"
-REASONS_PATH: Final = "/users/orders/cancellation_reasons/"
 OPENAPI_PATH: Final = "/openapi.json"
-
-#: A form cannot carry the list of items of a bulk request: the field is left out, so a
-#: form bulk body gets the service's ordinary ``required`` error for it.
-_NOT_IN_FORMS: Final = {BULK_CANCELLATION_PATH: ("cancel_order_items",)}
 
 _JSON_MEDIA_TYPE: Final = "application/json"
 
@@ -99,15 +95,8 @@ def client_address(request: Request, *, trust_forwarded_for: bool) -> str | None
     whatever the client wrote). Without it, or when that entry is not an IP address, the
     peer address of the connection.
     """
-    if trust_forwarded_for:
-        forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
-        last = forwarded.rpartition(",")[2].strip()
-        if last:
-            try:
-                return str(ipaddress.ip_address(last))
-            except ValueError:
-                pass
-    return request.client.host if request.client is not None else None
+    peer = request.client.host if request.client is not None else None
+    return client_from(peer, request.headers.getlist("x-forwarded-for"), trust=trust_forwarded_for)
 
 
 class _Endpoints:
@@ -129,7 +118,7 @@ class _Endpoints:
         """
         passes_client = _accepts(call, "client")
         passes_key = status_code == 201 and _accepts(call, "idempotency_key")
-        dropped = _NOT_IN_FORMS.get(path, ())
+        dropped = NOT_IN_FORMS.get(path, ())
 
         async def endpoint(request: Request) -> Response:
             payload, form = await read_payload(request, limit=self._limit)

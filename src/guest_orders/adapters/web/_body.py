@@ -6,49 +6,29 @@ a mapping of form fields (``form=True``) and goes to the service as is.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
-from typing import Any, Final
-from urllib.parse import parse_qsl
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import Message
 
-from guest_orders.adapters.web.errors import (
+from guest_orders.transport import (
+    JSON,
+    MAX_FORM_FIELDS,
+    MULTIPART,
+    URLENCODED,
     FileUploadRefused,
     MalformedBody,
     MalformedForm,
-    MalformedJson,
     RequestTooLarge,
-    UnsupportedMediaType,
+    check_media_type,
+    decode_body,
+    form_fields,
 )
 
 __all__ = ["JSON", "MULTIPART", "URLENCODED", "read_payload"]
-
-JSON: Final = "application/json"
-URLENCODED: Final = "application/x-www-form-urlencoded"
-MULTIPART: Final = "multipart/form-data"
-
-#: Most fields one form body may have; a real one has a handful.
-MAX_FORM_FIELDS: Final = 1000
-
-_UTF8: Final = frozenset({"utf-8", "utf8"})
-_PARAM: Final = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)')
-
-
-def _media_type(header: str) -> tuple[str, dict[str, str]]:
-    """``"application/json; charset=UTF-8"`` -> ``("application/json", {"charset": "UTF-8"})``."""
-    media_type, _, rest = header.partition(";")
-    params: dict[str, str] = {}
-    for match in _PARAM.finditer(";" + rest):
-        value = match[2]
-        if value.startswith('"'):
-            value = re.sub(r"\\(.)", r"\1", value[1:-1])
-        params[match[1].lower()] = value
-    return media_type.strip().lower(), params
 
 
 async def read_payload(request: Request, *, limit: int) -> tuple[Any, bool]:
@@ -58,19 +38,11 @@ async def read_payload(request: Request, *, limit: int) -> tuple[Any, bool]:
     (from ``Content-Length`` up front, else as soon as the stream passes ``limit``), or a
     :class:`MalformedBody`.
     """
-    media_type, params = _media_type(request.headers.get("content-type", ""))
-    charset = params.get("charset")
-    if media_type == MULTIPART:
+    content_type = request.headers.get("content-type", "")
+    if check_media_type(content_type) == MULTIPART:
         body = await _read_body(request, limit)
         return await _multipart(request, body, limit), True
-    if media_type not in (JSON, URLENCODED) or (
-        charset is not None and charset.lower() not in _UTF8
-    ):
-        raise UnsupportedMediaType
-    body = await _read_body(request, limit)
-    if media_type == JSON:
-        return _json(body), False
-    return _urlencoded(body), True
+    return decode_body(content_type, await _read_body(request, limit))
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -92,45 +64,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
         # Nobody is left to answer; this ends the request without a server error.
         raise MalformedBody from None
     return b"".join(chunks)
-
-
-def _reject_constant(_name: str) -> Any:
-    raise ValueError("NaN and Infinity are not JSON")
-
-
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
-    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
-        raise MalformedJson from None
-
-
-def _fields(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
-    """Form pairs -> a mapping; a repeated field holds the list of its values."""
-    fields: dict[str, str | list[str]] = {}
-    for name, value in pairs:
-        previous = fields.get(name)
-        if previous is None:
-            fields[name] = value
-        elif isinstance(previous, list):
-            previous.append(value)
-        else:
-            fields[name] = [previous, value]
-    return fields
-
-
-def _urlencoded(body: bytes) -> dict[str, str | list[str]]:
-    try:
-        pairs = parse_qsl(
-            body.decode("utf-8"),
-            keep_blank_values=True,
-            encoding="utf-8",
-            errors="strict",
-            max_num_fields=MAX_FORM_FIELDS,
-        )
-    except ValueError:  # bad UTF-8 (raw or %-encoded), too many fields
-        raise MalformedForm from None
-    return _fields(pairs)
 
 
 async def _multipart(request: Request, body: bytes, limit: int) -> Mapping[str, Any]:
@@ -159,4 +92,4 @@ async def _multipart(request: Request, body: bytes, limit: int) -> Mapping[str, 
             raise FileUploadRefused
     finally:
         await form.close()
-    return _fields(pairs)
+    return form_fields(pairs)

@@ -1,14 +1,26 @@
 """The errors the web adapter raises itself, before or instead of calling the service.
 
-They are :class:`guest_orders.GuestOrderError` subclasses, so they are rendered by the one
-:func:`guest_orders.wire.render_error` in the same Django REST framework shape as the
-service's own errors: ``{"non_field_errors": [message], "code": ..., "codes": {...}}``.
-Their messages are fixed: nothing the client sent is echoed back.
+They live in :mod:`guest_orders.transport` (importable without any web extra) and are
+re-exported here. They are :class:`guest_orders.GuestOrderError` subclasses, rendered by
+the one :func:`guest_orders.wire.render_error` in the same Django REST framework shape as
+the service's own errors.
 """
 
 from __future__ import annotations
 
-from guest_orders.errors import GuestOrderError
+from guest_orders.transport import (
+    BadRequest,
+    FileUploadRefused,
+    MalformedBody,
+    MalformedForm,
+    MalformedJson,
+    MethodNotAllowed,
+    NotFound,
+    RequestTooLarge,
+    ServerError,
+    TransportError,
+    UnsupportedMediaType,
+)
 
 __all__ = [
     "BadRequest",
@@ -23,70 +35,3 @@ __all__ = [
     "TransportError",
     "UnsupportedMediaType",
 ]
-
-
-class TransportError(GuestOrderError):
-    """A request refused by the HTTP layer; the service never saw it."""
-
-
-class MalformedBody(TransportError):
-    """The body could not be read as its content type says (400 ``parse_error``)."""
-
-    code = "parse_error"
-    http_status = 400
-    message = "The request body could not be parsed."
-
-
-class MalformedJson(MalformedBody):
-    message = "Malformed JSON: the body must be one JSON value, encoded in UTF-8."
-
-
-class MalformedForm(MalformedBody):
-    message = "Malformed form data."
-
-
-class FileUploadRefused(MalformedBody):
-    message = "File uploads are not accepted: send images as data URLs in a JSON body."
-
-
-class BadRequest(TransportError):
-    """Any other request the HTTP layer cannot process."""
-
-    code = "bad_request"
-    http_status = 400
-    message = "The request could not be processed."
-
-
-class UnsupportedMediaType(TransportError):
-    code = "unsupported_media_type"
-    http_status = 415
-    message = (
-        "Unsupported media type: send application/json, "
-        "application/x-www-form-urlencoded or multipart/form-data (UTF-8)."
-    )
-
-
-class RequestTooLarge(TransportError):
-    code = "request_too_large"
-    http_status = 413
-    message = "The request body is too large."
-
-
-class MethodNotAllowed(TransportError):
-    code = "method_not_allowed"
-    http_status = 405
-    message = "Method not allowed."
-
-
-class NotFound(TransportError):
-    code = "not_found"
-    http_status = 404
-    message = "Not found."
-
-
-class ServerError(TransportError):
-    """Rendered for any unexpected exception; the details go to the server log only."""
-
-    code = "server_error"
-    http_status = 500
-    message = "A server error occurred."

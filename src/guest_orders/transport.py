@@ -1,0 +1,309 @@
+"""What any HTTP transport needs, without any web framework: the paths, the request
+body's media types and decoding, the transport's own errors and the response headers.
+
+The Starlette adapter and the Django app are built from these; a host serving the
+endpoints from another framework uses them the same way (see ``docs/how-to/web.md``):
+
+1. read the body (at most :data:`DEFAULT_MAX_BODY_BYTES`, else :class:`RequestTooLarge`)
+   and decode it with :func:`decode_body` into ``(payload, form)``;
+2. call the :class:`guest_orders.GuestOrders` method of the path with ``payload``,
+   ``form=form``, ``client=`` the caller's address and, for the two creating endpoints,
+   ``idempotency_key=`` the ``Idempotency-Key`` header;
+3. answer its result as JSON with :data:`SUCCESS_STATUS` of the path, or a
+   :class:`guest_orders.GuestOrderError` as :func:`guest_orders.render_error` with its
+   ``http_status`` (and ``Retry-After`` from :func:`error_headers`), always with
+   :data:`RESPONSE_HEADERS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
+from urllib.parse import parse_qsl
+
+from guest_orders.errors import GuestOrderError, TooManyAttempts
+
+__all__ = [
+    "BULK_CANCELLATION_PATH",
+    "CANCELLATION_PATH",
+    "DEFAULT_MAX_BODY_BYTES",
+    "JSON",
+    "LOOKUP_PATH",
+    "MAX_FORM_FIELDS",
+    "MULTIPART",
+    "NOT_IN_FORMS",
+    "REASONS_PATH",
+    "RESPONSE_HEADERS",
+    "SUCCESS_STATUS",
+    "URLENCODED",
+    "BadRequest",
+    "FileUploadRefused",
+    "MalformedBody",
+    "MalformedForm",
+    "MalformedJson",
+    "MethodNotAllowed",
+    "NotFound",
+    "RequestTooLarge",
+    "ServerError",
+    "TransportError",
+    "UnsupportedMediaType",
+    "client_from",
+    "decode_body",
+    "decode_json",
+    "decode_urlencoded",
+    "encode_json",
+    "error_headers",
+    "form_fields",
+    "media_type",
+]
+
+LOOKUP_PATH: Final = "/users/orders/anonymous/"
+CANCELLATION_PATH: Final = "/users/orders/anonymous/cancellation_requests/"
+BULK_CANCELLATION_PATH: Final = "/users/orders/anonymous/bulk_cancellation_requests/"
+REASONS_PATH: Final = "/users/orders/cancellation_reasons/"
+
+#: The status of a successful answer, by path.
+SUCCESS_STATUS: Final[Mapping[str, int]] = {
+    LOOKUP_PATH: 200,
+    CANCELLATION_PATH: 201,
+    BULK_CANCELLATION_PATH: 201,
+    REASONS_PATH: 200,
+}
+
+#: A form cannot carry the list of items of a bulk request: the field is left out, so a
+#: form bulk body gets the service's ordinary ``required`` error for it.
+NOT_IN_FORMS: Final[Mapping[str, tuple[str, ...]]] = {
+    BULK_CANCELLATION_PATH: ("cancel_order_items",)
+}
+
+#: Large enough for a bulk request with a few photos as data URLs (base64 adds a third);
+#: raise it when the policy's image limits call for more.
+DEFAULT_MAX_BODY_BYTES: Final = 8 * 1024 * 1024
+
+#: Headers of every answer: personal data is never cached, JSON is never sniffed as HTML.
+RESPONSE_HEADERS: Final[Mapping[str, str]] = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+JSON: Final = "application/json"
+URLENCODED: Final = "application/x-www-form-urlencoded"
+MULTIPART: Final = "multipart/form-data"
+
+#: Most fields one form body may have; a real one has a handful.
+MAX_FORM_FIELDS: Final = 1000
+
+_UTF8: Final = frozenset({"utf-8", "utf8"})
+_PARAM: Final = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)')
+
+
+# ------------------------------------------------------------------------ the errors
+
+
+class TransportError(GuestOrderError):
+    """A request refused by the HTTP layer; the service never saw it. Its messages are
+    fixed: nothing the client sent is echoed back."""
+
+
+class MalformedBody(TransportError):
+    """The body could not be read as its content type says (400 ``parse_error``)."""
+
+    code = "parse_error"
+    http_status = 400
+    message = "The request body could not be parsed."
+
+
+class MalformedJson(MalformedBody):
+    message = "Malformed JSON: the body must be one JSON value, encoded in UTF-8."
+
+
+class MalformedForm(MalformedBody):
+    message = "Malformed form data."
+
+
+class FileUploadRefused(MalformedBody):
+    message = "File uploads are not accepted: send images as data URLs in a JSON body."
+
+
+class BadRequest(TransportError):
+    """Any other request the HTTP layer cannot process."""
+
+    code = "bad_request"
+    http_status = 400
+    message = "The request could not be processed."
+
+
+class UnsupportedMediaType(TransportError):
+    code = "unsupported_media_type"
+    http_status = 415
+    message = (
+        "Unsupported media type: send application/json, "
+        "application/x-www-form-urlencoded or multipart/form-data (UTF-8)."
+    )
+
+
+class RequestTooLarge(TransportError):
+    code = "request_too_large"
+    http_status = 413
+    message = "The request body is too large."
+
+
+class MethodNotAllowed(TransportError):
+    code = "method_not_allowed"
+    http_status = 405
+    message = "Method not allowed."
+
+
+class NotFound(TransportError):
+    code = "not_found"
+    http_status = 404
+    message = "Not found."
+
+
+class ServerError(TransportError):
+    """Rendered for any unexpected exception; the details go to the server log only."""
+
+    code = "server_error"
+    http_status = 500
+    message = "A server error occurred."
+
+
+def error_headers(error: GuestOrderError) -> dict[str, str]:
+    """The headers of an error answer: :data:`RESPONSE_HEADERS`, and ``Retry-After`` for
+    :class:`guest_orders.TooManyAttempts`."""
+    headers = dict(RESPONSE_HEADERS)
+    if isinstance(error, TooManyAttempts):
+        headers["Retry-After"] = str(error.retry_after)
+    return headers
+
+
+# ------------------------------------------------------------------------ the body
+
+
+def media_type(header: str) -> tuple[str, dict[str, str]]:
+    """``"application/json; charset=UTF-8"`` -> ``("application/json", {"charset": "UTF-8"})``."""
+    kind, _, rest = header.partition(";")
+    params: dict[str, str] = {}
+    for match in _PARAM.finditer(";" + rest):
+        value = match[2]
+        if value.startswith('"'):
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        params[match[1].lower()] = value
+    return kind.strip().lower(), params
+
+
+def _reject_constant(_name: str) -> Any:
+    raise ValueError("NaN and Infinity are not JSON")
+
+
+def decode_json(body: bytes) -> Any:
+    """One JSON value in UTF-8, or :class:`MalformedJson`."""
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
+        raise MalformedJson from None
+
+
+def form_fields(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """Form pairs -> a mapping; a repeated field holds the list of its values."""
+    fields: dict[str, str | list[str]] = {}
+    for name, value in pairs:
+        previous = fields.get(name)
+        if previous is None:
+            fields[name] = value
+        elif isinstance(previous, list):
+            previous.append(value)
+        else:
+            fields[name] = [previous, value]
+    return fields
+
+
+def decode_urlencoded(body: bytes) -> dict[str, str | list[str]]:
+    """A UTF-8 ``application/x-www-form-urlencoded`` body, or :class:`MalformedForm`."""
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8"),
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FORM_FIELDS,
+        )
+    except ValueError:  # bad UTF-8 (raw or %-encoded), too many fields
+        raise MalformedForm from None
+    return form_fields(pairs)
+
+
+def check_media_type(content_type: str) -> str:
+    """The media type of a body the endpoints take (JSON, urlencoded or multipart form,
+    in UTF-8), or :class:`UnsupportedMediaType`."""
+    kind, params = media_type(content_type)
+    charset = params.get("charset")
+    if kind not in (JSON, URLENCODED, MULTIPART) or (
+        charset is not None and charset.lower() not in _UTF8 and kind != MULTIPART
+    ):
+        raise UnsupportedMediaType
+    return kind
+
+
+def decode_body(content_type: str, body: bytes) -> tuple[Any, bool]:
+    """A JSON or urlencoded body as ``(payload, form)``; a transport decodes multipart
+    bodies with its own parser (text fields only, see :class:`FileUploadRefused`)."""
+    kind = check_media_type(content_type)
+    if kind == JSON:
+        return decode_json(body), False
+    if kind == URLENCODED:
+        return decode_urlencoded(body), True
+    raise UnsupportedMediaType
+
+
+# ------------------------------------------------------------------------ answers
+
+
+def client_from(peer: str | None, forwarded_for: Iterable[str], *, trust: bool) -> str | None:
+    """The address failed attempts are counted against.
+
+    With ``trust`` the app sits behind one reverse proxy that appends the address it saw to
+    ``X-Forwarded-For`` (``forwarded_for``: every value of that header): the last entry is
+    used (the earlier ones are whatever the client wrote). Without it, or when that entry
+    is not an IP address, ``peer``, the address of the connection.
+    """
+    if trust:
+        last = ",".join(forwarded_for).rpartition(",")[2].strip()
+        if last:
+            try:
+                return str(ipaddress.ip_address(last))
+            except ValueError:
+                pass
+    return peer
+
+
+def _load_orjson() -> Callable[[Any], bytes] | None:
+    try:
+        module = importlib.import_module("orjson")
+    except ImportError:
+        return None
+    encode: Callable[[Any], bytes] = module.dumps
+    return encode
+
+
+_orjson_dumps = _load_orjson()
+
+
+def encode_json(value: Any) -> bytes:
+    """``value`` as compact UTF-8 JSON, non-ASCII characters unescaped, keys in insertion
+    order: orjson when it is importable, else the standard library. A value either encoder
+    refuses (a lone surrogate, an integer beyond 64 bits for orjson) falls back to the
+    standard library with ``\\u`` escapes: encoding never fails on a string."""
+    if _orjson_dumps is not None:
+        try:
+            return _orjson_dumps(value)
+        except TypeError:  # orjson.JSONEncodeError is a TypeError
+            pass
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # a lone surrogate cannot be UTF-8: escape it instead
+        return json.dumps(value, separators=(",", ":")).encode()
