@@ -20,8 +20,8 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 test: lint typecheck imports pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/ruff format --check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples docs/conf.py .ci/package_check.py
+	$(BIN)/ruff format --check src tests benchmarks examples docs/conf.py .ci/package_check.py
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
@@ -59,4 +59,30 @@ demo: $(DEMO_STAMP)
 
 $(DEMO_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[web,sqlalchemy]'
+	touch $@
+
+# `make docs`: the documentation site in docs/_build/html, built strictly: any warning
+# (a broken link or anchor, a docstring that is not valid reST) fails it. docs/conf.py
+# writes the API reference pages first.
+DOCS_STAMP := $(VENV)/.docs-installed
+
+.PHONY: docs
+docs: $(DOCS_STAMP)
+	$(BIN)/sphinx-build -W --keep-going -q -E -b html docs docs/_build/html
+
+$(DOCS_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e . --group docs
+	touch $@
+
+# `make package-check`: build the sdist and the wheel, `twine check` them, install them in
+# fresh virtual environments (no extras, then each extra alone) and use them as a user
+# would (docs/contributing.md).
+RELEASE_STAMP := $(VENV)/.release-installed
+
+.PHONY: package-check
+package-check: $(RELEASE_STAMP)
+	$(BIN)/python .ci/package_check.py
+
+$(RELEASE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --group release
 	touch $@

@@ -25,3 +25,16 @@ def require_postgres() -> None:
     if os.environ.get("GUEST_ORDERS_REQUIRE_SERVICES"):
         pytest.fail(f"{reason} (GUEST_ORDERS_REQUIRE_SERVICES is set)")
     pytest.skip(reason)
+
+
+def on_postgres() -> pytest.MarkDecorator:
+    """The marker of a test class on the ``postgres`` database, or, without a server, a
+    skip with the reason (on the default database, so that ``require_postgres`` can fail
+    instead where every server is required)."""
+    if os.environ.get("GUEST_ORDERS_TEST_POSTGRES_URL"):
+        return pytest.mark.django_db(transaction=True, databases=["postgres"])
+    if os.environ.get("GUEST_ORDERS_REQUIRE_SERVICES"):
+        return pytest.mark.django_db(transaction=True)
+    return pytest.mark.skip(
+        reason="PostgreSQL tests need a server: set GUEST_ORDERS_TEST_POSTGRES_URL to run them"
+    )

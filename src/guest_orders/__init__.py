@@ -21,6 +21,7 @@ from guest_orders.domain import (
     EasyReturn,
     EasyReturnShippingCompany,
     Iban,
+    IdempotencyRecord,
     ImageRef,
     ImageUpload,
     ItemEligibility,
@@ -41,10 +42,16 @@ from guest_orders.errors import (
     IdempotencyKeyReused,
     InvalidRequest,
     OrderNotFound,
+    RulesViolated,
     TooManyAttempts,
+    Violation,
 )
 from guest_orders.policy import EmailMatch, Policy
-from guest_orders.ports import ActiveRequestExists
+from guest_orders.ports import (
+    ActiveRequestExists,
+    AttemptReservation,
+    IdempotencyKeyExists,
+)
 from guest_orders.service import GuestOrders
 from guest_orders.throttling import AttemptLimits, InMemoryAttemptLimiter, NoAttemptLimiter
 from guest_orders.use_cases import list_cancellation_reasons, lookup_order, request_cancellation
@@ -59,10 +66,14 @@ from guest_orders.wire import (
     render_reasons,
 )
 
+#: The package's version: the one place it is written (the build reads it from here).
+__version__ = "0.1.0.dev0"
+
 __all__ = [
     "ActiveRequestExists",
     "Address",
     "AttemptLimits",
+    "AttemptReservation",
     "Bank",
     "CancelItem",
     "CancellationCommand",
@@ -81,7 +92,9 @@ __all__ = [
     "GuestOrderError",
     "GuestOrders",
     "Iban",
+    "IdempotencyKeyExists",
     "IdempotencyKeyReused",
+    "IdempotencyRecord",
     "ImageRef",
     "ImageUpload",
     "InMemoryAttemptLimiter",
@@ -100,9 +113,11 @@ __all__ = [
     "PickupDate",
     "Policy",
     "Product",
+    "RulesViolated",
     "ShippingCompany",
     "SystemClock",
     "TooManyAttempts",
+    "Violation",
     "list_cancellation_reasons",
     "lookup_order",
     "parse_bulk_cancellation",

@@ -30,6 +30,7 @@ except ImportError as error:  # pragma: no cover - depends on the installed extr
         "the guest-orders command needs the web extra: pip install 'guest_orders[web]'"
     ) from error
 
+from guest_orders.__main__ import VERSION_LINE
 from guest_orders.adapters.memory import InMemoryStore
 from guest_orders.demo import (
     DataFileError,
@@ -65,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="guest-orders", description="Guest order lookup and cancellation/refund requests."
     )
+    parser.add_argument("-V", "--version", action="version", version=VERSION_LINE)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser(
@@ -145,7 +147,7 @@ def _redis_limiter(url: str) -> AttemptLimiter:
         ) from None
     try:
         limiter = RedisAttemptLimiter(url)
-        limiter.retry_after(["guest-orders-cli:startup-check"])
+        limiter.ping()
     except Exception as error:  # noqa: BLE001  # bad URL, no server: one line for the user
         location = _redis_location(url)
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__

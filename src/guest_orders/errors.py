@@ -8,10 +8,12 @@ framework style body.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar, TypeAlias, Union
 
 import attrs
+
+from guest_orders.messages import message as _message
 
 __all__ = [
     "ErrorDetail",
@@ -20,7 +22,9 @@ __all__ = [
     "IdempotencyKeyReused",
     "InvalidRequest",
     "OrderNotFound",
+    "RulesViolated",
     "TooManyAttempts",
+    "Violation",
 ]
 
 
@@ -30,6 +34,11 @@ class ErrorDetail:
 
     code: str
     message: str
+
+    @classmethod
+    def of(cls, code: str, /, **params: object) -> ErrorDetail:
+        """The detail of ``code`` with its message from :mod:`guest_orders.messages`."""
+        return cls(code, _message(code, **params))
 
 
 #: Errors addressed by field path, in Django REST framework's nesting: a mapping of
@@ -50,7 +59,7 @@ class GuestOrderError(Exception):
 
     code: ClassVar[str] = "error"
     http_status: ClassVar[int] = 400
-    message: ClassVar[str] = "The request could not be processed."
+    message: ClassVar[str] = _message("error")
 
     def __init__(self) -> None:
         super().__init__(self.message)
@@ -72,7 +81,7 @@ class OrderNotFound(GuestOrderError):
     """
 
     code = "order_not_found"
-    message = "We couldn't locate an order with the information provided."
+    message = _message(code)
 
 
 class InvalidRequest(GuestOrderError):
@@ -82,7 +91,7 @@ class InvalidRequest(GuestOrderError):
     code still gets a precise one (for example ``cancellation_request_100_1``).
     """
 
-    message = "The request is invalid."
+    message = _message("invalid_request")
 
     def __init__(self, errors: ErrorTree) -> None:
         first = _first_detail(errors)
@@ -107,7 +116,7 @@ class TooManyAttempts(GuestOrderError):
 
     code = "too_many_attempts"
     http_status = 429
-    message = "Too many attempts. Please try again later."
+    message = _message(code)
 
     def __init__(self, retry_after: int) -> None:
         super().__init__()
@@ -119,7 +128,44 @@ class IdempotencyKeyReused(GuestOrderError):
 
     code = "idempotency_key_reused"
     http_status = 422
-    message = "This idempotency key was already used for a different request."
+    message = _message(code)
+
+
+@attrs.frozen
+class Violation:
+    """One business rule a request broke, in the domain's terms.
+
+    Attributes:
+        code: the rule's stable code (``"quantity_exceeds_item"``); its message is
+            ``guest_orders.messages.MESSAGES[code]``.
+        field: the field at fault, named as in :class:`guest_orders.CancelItem` (for a
+            violation of an item) or :class:`guest_orders.CancellationCommand` (for one of
+            the request); ``None`` for the item or the request as a whole.
+        item: the index of the item in ``CancellationCommand.items``; ``None`` for the
+            request as a whole.
+    """
+
+    code: str
+    field: str | None = None
+    item: int | None = None
+
+
+class RulesViolated(InvalidRequest):
+    """The request is well formed but breaks business rules.
+
+    ``violations`` lists every rule broken, as :class:`Violation` values in the order
+    they were found; ``errors`` is the same in the wire's tree. The use cases build it
+    with :func:`guest_orders.wire.errors.rules_violated`, which renders the tree.
+    """
+
+    def __init__(self, violations: Iterable[Violation], errors: ErrorTree) -> None:
+        self.violations = tuple(violations)
+        if not self.violations:
+            raise ValueError("RulesViolated needs at least one violation")
+        super().__init__(errors)
+
+    def __repr__(self) -> str:
+        return f"RulesViolated({list(self.violations)!r})"
 
 
 def iter_details(tree: ErrorTree, prefix: str = "") -> list[tuple[str, ErrorDetail]]:

@@ -17,6 +17,7 @@ event                          level    attributes
 ``ownership_failed``           INFO     ``operation``, ``number_ref``, ``client_ref``
 ``throttled``                  WARNING  ``operation``, ``number_ref``, ``client_ref``,
                                         ``retry_after``
+``attempt_limiter_full``       WARNING  ``tracked_keys``, ``retry_after``
 ``cancellation_created``       INFO     ``order``, ``request_ids``, ``bulk``,
                                         ``idempotency_key_given``
 ``idempotent_replay``          INFO     ``order``, ``request_ids``
@@ -38,6 +39,7 @@ from typing import Final
 
 __all__ = [
     "LOGGER_NAME",
+    "attempt_limiter_full",
     "cancellation_created",
     "idempotency_key_reused",
     "idempotent_replay",
@@ -100,6 +102,22 @@ def throttled(operation: str, number: str, client: str | None, retry_after: int)
                 "operation": operation,
                 "number_ref": number_ref,
                 "client_ref": client_ref,
+                "retry_after": retry_after,
+            },
+        )
+
+
+def attempt_limiter_full(tracked_keys: int, retry_after: int) -> None:
+    """The in-process limiter tracks as many keys as it may: attempts needing a new key
+    are refused until some leave the window (logged once per episode)."""
+    if logger.isEnabledFor(logging.WARNING):
+        logger.warning(
+            "attempt limiter full, refusing attempts on new keys: tracked_keys=%d retry_after=%d",
+            tracked_keys,
+            retry_after,
+            extra={
+                "guest_orders_event": "attempt_limiter_full",
+                "tracked_keys": tracked_keys,
                 "retry_after": retry_after,
             },
         )

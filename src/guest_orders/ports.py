@@ -15,6 +15,8 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
+import attrs
+
 from guest_orders.domain import (
     Address,
     CancellationReason,
@@ -31,6 +33,7 @@ __all__ = [
     "ActiveRequestExists",
     "AddressRepository",
     "AttemptLimiter",
+    "AttemptReservation",
     "CancellationReasonRepository",
     "CancellationRequestRepository",
     "Clock",
@@ -180,17 +183,52 @@ class UnitOfWork(Protocol):
         ...
 
 
-class AttemptLimiter(Protocol):
-    """Counts failed ownership checks per key and says when a key must wait.
+@attrs.frozen
+class AttemptReservation:
+    """One attempt counted by :meth:`AttemptLimiter.reserve`, to confirm or release.
 
-    The use cases consult it before any repository access, with one key for the order
-    number and one for the client (when the transport names one).
+    ``keys`` are the keys it counts against; ``at`` is when it was reserved (seconds since
+    the epoch, by the limiter's clock); ``token`` tells it apart from every other
+    reservation (a limiter that stores attempts by name uses it).
     """
 
-    def retry_after(self, keys: Sequence[str]) -> int | None:
-        """Whole seconds until every key may try again, or ``None`` if none is throttled."""
+    keys: tuple[str, ...]
+    at: float
+    token: str
+
+
+class AttemptLimiter(Protocol):
+    """Counts ownership attempts per key and refuses a key that has used up its window.
+
+    The use cases call it around every ownership check, with one key for the order number
+    and one for the client (when the transport names one):
+
+    1. :meth:`reserve` **before any storage access**: one attempt is counted against every
+       key, atomically — no two concurrent calls may both take the last free attempt of a
+       key, in one process or across processes sharing the limiter — or, when any key has
+       no attempt left, nothing is counted and :class:`guest_orders.TooManyAttempts`
+       (with ``retry_after``) is raised;
+    2. after the ownership check, exactly one of :meth:`confirm` (the check failed: the
+       attempt stays counted for the window, as a failure) or :meth:`release` (it
+       succeeded, or the block failed for another reason: the attempt is no longer
+       counted).
+
+    So with N concurrent wrong guesses at most ``max_failures`` reach the ownership check
+    per key and window, and a guest with the right email costs nothing once answered.
+    While an attempt is in flight it counts: a key with ``max_failures`` attempts in
+    flight refuses the next one (with a ``retry_after`` of about a second when the
+    in-flight attempts are what blocks it).
+    """
+
+    def reserve(self, keys: Sequence[str]) -> AttemptReservation:
+        """Count one attempt against every key, or raise
+        :class:`guest_orders.TooManyAttempts` counting nothing."""
         ...
 
-    def record_failure(self, keys: Sequence[str]) -> None:
-        """Count one failed attempt against each key."""
+    def confirm(self, reservation: AttemptReservation) -> None:
+        """The attempt failed: keep it counted, as a failure, for the window."""
+        ...
+
+    def release(self, reservation: AttemptReservation) -> None:
+        """The attempt did not fail: stop counting it."""
         ...

@@ -13,12 +13,8 @@ from typing import Any
 import attrs
 
 from guest_orders.clocks import SystemClock
-from guest_orders.domain import (
-    CancellationCommand,
-    CancellationRequest,
-    is_valid_idempotency_key,
-)
-from guest_orders.errors import NON_FIELD_ERRORS, ErrorDetail, InvalidRequest
+from guest_orders.domain import CancellationCommand, CancellationRequest
+from guest_orders.errors import InvalidRequest
 from guest_orders.policy import Policy
 from guest_orders.ports import AttemptLimiter, Clock, UnitOfWork
 from guest_orders.throttling import InMemoryAttemptLimiter
@@ -27,7 +23,7 @@ from guest_orders.use_cases import (
     lookup_order,
     request_cancellation,
 )
-from guest_orders.use_cases.cancel import INVALID_IDEMPOTENCY_KEY
+from guest_orders.use_cases.cancel import idempotency_key_violations
 from guest_orders.wire import (
     parse_bulk_cancellation,
     parse_cancellation,
@@ -36,6 +32,7 @@ from guest_orders.wire import (
     render_lookup,
     render_reasons,
 )
+from guest_orders.wire.errors import with_violations
 
 __all__ = ["GuestOrders"]
 
@@ -143,26 +140,13 @@ def _parse_with_key(
     form: bool,
     key: str | None,
 ) -> CancellationCommand:
-    """Parse the payload and check the idempotency key; one :class:`InvalidRequest` names
-    the problems of both (the key's under ``non_field_errors``)."""
-    key_problem = key is not None and not is_valid_idempotency_key(key)
+    """Parse the payload. When it is invalid, one :class:`InvalidRequest` names its
+    problems and the idempotency key's (under ``non_field_errors``); a valid payload's key
+    is checked by the use case, so each request's key is checked once."""
     try:
-        command = parse(payload, policy=policy, form=form)
+        return parse(payload, policy=policy, form=form)
     except InvalidRequest as invalid:
-        if not key_problem:
+        problems = idempotency_key_violations(key)
+        if not problems:
             raise
-        errors = dict(invalid.errors)
-        errors[NON_FIELD_ERRORS] = [
-            *_details(errors.get(NON_FIELD_ERRORS)),
-            INVALID_IDEMPOTENCY_KEY,
-        ]
-        raise InvalidRequest(errors) from None
-    if key_problem:
-        raise InvalidRequest({NON_FIELD_ERRORS: [INVALID_IDEMPOTENCY_KEY]})
-    return command
-
-
-def _details(node: object) -> list[ErrorDetail]:
-    if isinstance(node, list | tuple):
-        return [detail for detail in node if isinstance(detail, ErrorDetail)]
-    return []
+        raise with_violations(invalid, problems) from None

@@ -1,26 +1,51 @@
 """Throttling of ownership guesses: the keys, a no-op limiter and an in-process one.
 
-Order numbers and emails are not secrets, so failed ownership checks are counted per order
-number and per client; past the limit, every attempt is refused until the window passes —
-even one with the right email, so the refusal is no oracle. A limiter shared by many
-processes lives in :mod:`guest_orders.adapters.redis`.
+Order numbers and emails are not secrets, so ownership attempts are counted per order
+number and per client; once a key has used up its window, every attempt is refused until
+the window passes — even one with the right email, so the refusal is no oracle. Each
+attempt is *reserved* before storage is touched and *confirmed* (a failure) or *released*
+(not a failure) after the ownership check: see :class:`guest_orders.ports.AttemptLimiter`.
+A limiter shared by many processes lives in :mod:`guest_orders.adapters.redis`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import math
 import threading
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Final
 
 import attrs
 from attrs import validators as v
 
-from guest_orders.ports import Clock
+from guest_orders import logs
+from guest_orders.errors import TooManyAttempts
+from guest_orders.ports import AttemptReservation, Clock
 
-__all__ = ["AttemptLimits", "InMemoryAttemptLimiter", "NoAttemptLimiter", "attempt_keys"]
+__all__ = [
+    "DEFAULT_MAX_KEYS",
+    "IN_FLIGHT_RETRY_AFTER",
+    "AttemptLimits",
+    "InMemoryAttemptLimiter",
+    "NoAttemptLimiter",
+    "attempt_keys",
+    "retry_after",
+]
+
+#: How many keys :class:`InMemoryAttemptLimiter` tracks at most, by default (about 45 MB).
+DEFAULT_MAX_KEYS: Final = 200_000
+
+#: How long a refusal caused only by attempts still in flight asks the client to wait.
+IN_FLIGHT_RETRY_AFTER: Final = 1
+
+# Expired keys swept per reservation (more only when the cap is reached): enough to keep up
+# with the at most two keys a reservation adds, small enough to never stall a request.
+_SWEEP_BATCH: Final = 8
 
 
 @attrs.frozen(kw_only=True)
@@ -32,8 +57,8 @@ class AttemptLimits:
 
 
 def attempt_keys(number: str, client: str | None) -> list[str]:
-    """The keys a failed attempt counts against. The number is hashed: keys end up in
-    shared stores and logs, and hashing bounds their length."""
+    """The keys an attempt counts against. The number is hashed: keys end up in shared
+    stores and logs, and hashing bounds their length."""
     digest = hashlib.sha256(number.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     keys = [f"number:{digest}"]
     if client:
@@ -43,53 +68,169 @@ def attempt_keys(number: str, client: str | None) -> list[str]:
     return keys
 
 
+def retry_after(
+    failures: Sequence[float], in_flight: int, *, now: float, limits: AttemptLimits
+) -> int | None:
+    """Whole seconds until a key with these failure times and ``in_flight`` attempts has
+    an attempt left, or ``None`` when it has one now.
+
+    The key is free once enough of its attempts are gone: a failure leaves the window
+    ``window`` after it happened; an attempt in flight is expected to be answered within
+    :data:`IN_FLIGHT_RETRY_AFTER`.
+    """
+    excess = len(failures) + in_flight - limits.max_failures + 1
+    if excess <= 0:
+        return None
+    window = limits.window.total_seconds()
+    leaving = sorted([now + IN_FLIGHT_RETRY_AFTER] * in_flight + [t + window for t in failures])
+    return max(1, math.ceil(leaving[excess - 1] - now))
+
+
 class NoAttemptLimiter:
     """Never throttles. For hosts that throttle elsewhere, and for tests."""
 
-    def retry_after(self, keys: Sequence[str]) -> int | None:
+    def reserve(self, keys: Sequence[str]) -> AttemptReservation:
+        return AttemptReservation(keys=tuple(keys), at=0.0, token="")
+
+    def confirm(self, reservation: AttemptReservation) -> None:
         return None
 
-    def record_failure(self, keys: Sequence[str]) -> None:
+    def release(self, reservation: AttemptReservation) -> None:
         return None
+
+
+class _Attempts:
+    """The attempts of one key: failure times, in-flight reservation times, and when the
+    key was last touched (no attempt of it is newer)."""
+
+    __slots__ = ("failures", "in_flight", "last")
+
+    def __init__(self, now: float) -> None:
+        self.failures: list[float] = []
+        self.in_flight: list[float] = []
+        self.last = now
+
+    def prune(self, horizon: float) -> None:
+        """Forget what happened at or before ``horizon`` (the start of the window)."""
+        if self.failures and self.failures[0] <= horizon:
+            self.failures = [t for t in self.failures if t > horizon]
+        if self.in_flight and min(self.in_flight) <= horizon:
+            # A reservation never confirmed nor released (its caller died) expires too.
+            self.in_flight = [t for t in self.in_flight if t > horizon]
 
 
 class InMemoryAttemptLimiter:
-    """A sliding-window limiter for one process, timed by the clock port."""
+    """A sliding-window limiter for one process, timed by the clock port.
 
-    def __init__(self, clock: Clock, limits: AttemptLimits | None = None) -> None:
+    Memory is bounded. Keys are kept in the order they were last touched, so the expired
+    ones are at the front: each reservation sweeps a few of them (amortised constant time;
+    every key is swept at most once per touch). At most ``max_keys`` keys are tracked; when
+    that many keys have attempts in the window, a reservation that needs a new key is
+    **refused** (:class:`TooManyAttempts`, with the seconds until the oldest key leaves
+    the window) rather than let through uncounted — it fails closed, and logs
+    ``attempt_limiter_full`` once per episode. Keys already tracked keep working. Size
+    ``max_keys`` to the memory you can spare (about 230 bytes per key).
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        limits: AttemptLimits | None = None,
+        *,
+        max_keys: int = DEFAULT_MAX_KEYS,
+    ) -> None:
+        if max_keys < 1:
+            raise ValueError("max_keys must be at least 1")
         self._clock = clock
         self._limits = limits or AttemptLimits()
+        self._window = self._limits.window.total_seconds()
+        self._max_keys = max_keys
         self._lock = threading.Lock()
-        self._failures: dict[str, deque[float]] = {}
+        self._keys: OrderedDict[str, _Attempts] = OrderedDict()
+        self._tokens = itertools.count()
+        self._full = False
 
-    def retry_after(self, keys: Sequence[str]) -> int | None:
+    def __len__(self) -> int:
+        """How many keys are tracked now (expired ones not yet swept included)."""
+        return len(self._keys)
+
+    def reserve(self, keys: Sequence[str]) -> AttemptReservation:
         now = self._clock.now().timestamp()
-        window = self._limits.window.total_seconds()
-        waits = []
+        horizon = now - self._window
         with self._lock:
+            self._sweep(horizon, _SWEEP_BATCH)
+            waits = []
+            new_keys = 0
             for key in keys:
-                failures = self._prune(key, now, window)
-                if failures is not None and len(failures) >= self._limits.max_failures:
-                    # The key is free once enough of its oldest failures leave the window.
-                    oldest_blocking = failures[len(failures) - self._limits.max_failures]
-                    waits.append(max(1, math.ceil(oldest_blocking + window - now)))
-        return max(waits) if waits else None
+                attempts = self._keys.get(key)
+                if attempts is None:
+                    new_keys += 1
+                    continue
+                attempts.prune(horizon)
+                wait = retry_after(
+                    attempts.failures, len(attempts.in_flight), now=now, limits=self._limits
+                )
+                if wait is not None:
+                    waits.append(wait)
+            if waits:
+                raise TooManyAttempts(retry_after=max(waits))
+            if new_keys and len(self._keys) + new_keys > self._max_keys:
+                self._sweep(horizon, None)
+                if len(self._keys) + new_keys > self._max_keys:
+                    raise TooManyAttempts(retry_after=self._full_for(now))
+            self._full = False
+            for key in keys:
+                attempts = self._keys.get(key)
+                if attempts is None:
+                    attempts = self._keys[key] = _Attempts(now)
+                else:
+                    self._keys.move_to_end(key)
+                    attempts.last = max(attempts.last, now)
+                attempts.in_flight.append(now)
+            return AttemptReservation(keys=tuple(keys), at=now, token=str(next(self._tokens)))
 
-    def record_failure(self, keys: Sequence[str]) -> None:
+    def confirm(self, reservation: AttemptReservation) -> None:
         now = self._clock.now().timestamp()
-        window = self._limits.window.total_seconds()
         with self._lock:
-            for key in keys:
-                self._prune(key, now, window)
-                self._failures.setdefault(key, deque()).append(now)
+            for key in reservation.keys:
+                attempts = self._keys.get(key)
+                if attempts is None:
+                    attempts = self._keys[key] = _Attempts(now)
+                else:
+                    _discard(attempts.in_flight, reservation.at)
+                    self._keys.move_to_end(key)
+                    attempts.last = max(attempts.last, now)
+                attempts.failures.append(now)
 
-    def _prune(self, key: str, now: float, window: float) -> deque[float] | None:
-        failures = self._failures.get(key)
-        if failures is None:
-            return None
-        while failures and failures[0] <= now - window:
-            failures.popleft()
-        if not failures:
-            del self._failures[key]
-            return None
-        return failures
+    def release(self, reservation: AttemptReservation) -> None:
+        with self._lock:
+            for key in reservation.keys:
+                attempts = self._keys.get(key)
+                if attempts is None:
+                    continue
+                _discard(attempts.in_flight, reservation.at)
+                if not attempts.failures and not attempts.in_flight:
+                    del self._keys[key]
+
+    def _sweep(self, horizon: float, limit: int | None) -> None:
+        """Forget keys untouched since ``horizon``, oldest first, at most ``limit``."""
+        swept = 0
+        while self._keys and (limit is None or swept < limit):
+            key = next(iter(self._keys))
+            if self._keys[key].last > horizon:
+                break
+            del self._keys[key]
+            swept += 1
+
+    def _full_for(self, now: float) -> int:
+        oldest = next(iter(self._keys.values()))
+        wait = max(1, math.ceil(oldest.last + self._window - now))
+        if not self._full:
+            self._full = True
+            logs.attempt_limiter_full(len(self._keys), wait)
+        return wait
+
+
+def _discard(times: list[float], at: float) -> None:
+    with contextlib.suppress(ValueError):  # already expired with the window
+        times.remove(at)

@@ -26,6 +26,7 @@ from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from guest_orders.errors import GuestOrderError, TooManyAttempts
+from guest_orders.messages import message as _message
 
 __all__ = [
     "BULK_CANCELLATION_PATH",
@@ -114,19 +115,19 @@ class MalformedBody(TransportError):
 
     code = "parse_error"
     http_status = 400
-    message = "The request body could not be parsed."
+    message = _message(code)
 
 
 class MalformedJson(MalformedBody):
-    message = "Malformed JSON: the body must be one JSON value, encoded in UTF-8."
+    message = _message("parse_error.json")
 
 
 class MalformedForm(MalformedBody):
-    message = "Malformed form data."
+    message = _message("parse_error.form")
 
 
 class FileUploadRefused(MalformedBody):
-    message = "File uploads are not accepted: send images as data URLs in a JSON body."
+    message = _message("parse_error.file_upload")
 
 
 class BadRequest(TransportError):
@@ -134,34 +135,31 @@ class BadRequest(TransportError):
 
     code = "bad_request"
     http_status = 400
-    message = "The request could not be processed."
+    message = _message(code)
 
 
 class UnsupportedMediaType(TransportError):
     code = "unsupported_media_type"
     http_status = 415
-    message = (
-        "Unsupported media type: send application/json, "
-        "application/x-www-form-urlencoded or multipart/form-data (UTF-8)."
-    )
+    message = _message(code)
 
 
 class RequestTooLarge(TransportError):
     code = "request_too_large"
     http_status = 413
-    message = "The request body is too large."
+    message = _message(code)
 
 
 class MethodNotAllowed(TransportError):
     code = "method_not_allowed"
     http_status = 405
-    message = "Method not allowed."
+    message = _message(code)
 
 
 class NotFound(TransportError):
     code = "not_found"
     http_status = 404
-    message = "Not found."
+    message = _message(code)
 
 
 class ServerError(TransportError):
@@ -169,7 +167,7 @@ class ServerError(TransportError):
 
     code = "server_error"
     http_status = 500
-    message = "A server error occurred."
+    message = _message(code)
 
 
 def error_headers(error: GuestOrderError) -> dict[str, str]:

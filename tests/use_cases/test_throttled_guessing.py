@@ -5,8 +5,11 @@ the right email — until the window passes (ASVS 2.4.1, 6.1.1)."""
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -30,7 +33,7 @@ from guest_orders.clocks import FixedClock
 from guest_orders.domain import LookupQuery
 from guest_orders.errors import GuestOrderError, InvalidRequest, OrderNotFound, TooManyAttempts
 from guest_orders.policy import Policy
-from guest_orders.ports import AttemptLimiter, Clock, UnitOfWork
+from guest_orders.ports import AttemptLimiter, AttemptReservation, Clock, UnitOfWork
 from guest_orders.service import GuestOrders
 from guest_orders.throttling import AttemptLimits, InMemoryAttemptLimiter, attempt_keys
 from guest_orders.use_cases import lookup_order, request_cancellation
@@ -114,13 +117,25 @@ class ThrottledFor:
             self.blocked.add(attempt_keys(number, None)[0])
         if client is not None:
             self.blocked.add(attempt_keys("-", client)[1])
+        self.reserved: list[list[str]] = []
         self.failures: list[list[str]] = []
+        self.released: list[list[str]] = []
 
-    def retry_after(self, keys: Sequence[str]) -> int | None:
-        return 42 if self.blocked & set(keys) else None
+    def reserve(self, keys: Sequence[str]) -> AttemptReservation:
+        if self.blocked & set(keys):
+            raise TooManyAttempts(retry_after=42)
+        self.reserved.append(list(keys))
+        return AttemptReservation(keys=tuple(keys), at=0.0, token=str(len(self.reserved)))
 
-    def record_failure(self, keys: Sequence[str]) -> None:
-        self.failures.append(list(keys))
+    def confirm(self, reservation: AttemptReservation) -> None:
+        self.failures.append(list(reservation.keys))
+
+    def release(self, reservation: AttemptReservation) -> None:
+        self.released.append(list(reservation.keys))
+
+    def settled(self) -> bool:
+        """Every reservation was confirmed or released, exactly once."""
+        return len(self.reserved) == len(self.failures) + len(self.released)
 
 
 def _world() -> tuple[RecordingUnitOfWork, FixedClock]:
@@ -143,7 +158,7 @@ def test_a_throttled_attempt_touches_no_port(operation: Operation, limiter: Thro
         operation(GUEST_NUMBER, GUEST_EMAIL, CLIENT, uow, recording_clock, limiter)
     assert uow.log == []  # no transaction opened, no repository called, not even the clock
     assert caught.value.retry_after == 42
-    assert limiter.failures == []  # a refusal is not another failure
+    assert limiter.reserved == limiter.failures == []  # a refusal is not another failure
     body = render_error(caught.value)
     assert body == {
         "non_field_errors": ["Too many attempts. Please try again later."],
@@ -180,7 +195,8 @@ def test_every_kind_of_miss_counts_against_number_and_client(
     limiter = ThrottledFor()
     with pytest.raises(OrderNotFound):
         operation(number, email, CLIENT, uow, clock, limiter)
-    assert limiter.failures == [attempt_keys(number, CLIENT)]
+    assert limiter.reserved == limiter.failures == [attempt_keys(number, CLIENT)]
+    assert limiter.released == []
 
 
 @operations
@@ -193,6 +209,7 @@ def test_a_success_and_a_refused_request_count_nothing(operation: Operation) -> 
     with contextlib.suppress(InvalidRequest):
         operation(GUEST_NUMBER, GUEST_EMAIL, CLIENT, uow, clock, limiter)
     assert limiter.failures == []
+    assert limiter.released == limiter.reserved == [attempt_keys(GUEST_NUMBER, CLIENT)] * 2
 
 
 @operations
@@ -257,6 +274,60 @@ def test_failures_of_all_three_operations_add_up() -> None:
     for operation in OPERATIONS.values():
         with pytest.raises(TooManyAttempts):
             operation(GUEST_NUMBER, GUEST_EMAIL, OTHER_CLIENT, uow, clock, limiter)
+
+
+@operations
+def test_a_block_failing_otherwise_releases_its_attempt(operation: Operation) -> None:
+    """A storage error is no failed guess: the attempt is released, not confirmed."""
+
+    class Broken(RecordingUnitOfWork):
+        def transaction(self, *, read_only: bool = False) -> Any:
+            raise OSError("the database went away")
+
+    limiter = ThrottledFor()
+    with pytest.raises(OSError, match="went away"):
+        operation(GUEST_NUMBER, GUEST_EMAIL, CLIENT, Broken(new_store()), FixedClock(NOW), limiter)
+    assert limiter.failures == []
+    assert limiter.released == limiter.reserved == [attempt_keys(GUEST_NUMBER, CLIENT)]
+
+
+@operations
+def test_every_reservation_is_settled_once(operation: Operation) -> None:
+    uow, clock = _world()
+    limiter = ThrottledFor()
+    for number, email in [(GUEST_NUMBER, WRONG_EMAIL), (GUEST_NUMBER, GUEST_EMAIL)]:
+        with contextlib.suppress(GuestOrderError):
+            operation(number, email, CLIENT, uow, clock, limiter)
+    assert limiter.settled()
+    assert len(limiter.reserved) == 2
+
+
+# --- a burst of concurrent guesses: at most the limit reaches the ownership check ---------
+
+
+@operations
+def test_a_concurrent_burst_of_wrong_guesses_gets_at_most_the_limit(
+    operation: Operation,
+) -> None:
+    """32 threads guess at once (finding: the check and the count were two steps, so
+    every guess that arrived before the first failure was recorded got through)."""
+    uow, clock = _world()
+    max_failures = 10
+    limiter = InMemoryAttemptLimiter(clock, AttemptLimits(max_failures=max_failures))
+    barrier = threading.Barrier(32)
+
+    def guess(index: int) -> str:
+        barrier.wait(timeout=30)
+        try:
+            operation(GUEST_NUMBER, WRONG_EMAIL, f"198.51.100.{index}", uow, clock, limiter)
+        except GuestOrderError as error:
+            return error.code
+        return "answered"
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        outcomes = list(pool.map(guess, range(32)))
+    assert outcomes.count(OrderNotFound.code) == max_failures
+    assert outcomes.count(TooManyAttempts.code) == 32 - max_failures
 
 
 # --- the service: the default limiter throttles, on the service's clock -------------------

@@ -22,6 +22,8 @@ from starlette.types import ASGIApp
 from guest_orders.adapters.memory import InMemoryStore
 from guest_orders.adapters.web import create_app
 from guest_orders.demo import DemoData, sample_data
+from guest_orders.errors import TooManyAttempts
+from guest_orders.ports import AttemptReservation
 from guest_orders.service import GuestOrders
 from guest_orders.throttling import NoAttemptLimiter
 
@@ -81,11 +83,14 @@ class FixedRetryLimiter:
     def __init__(self, seconds: int) -> None:
         self.seconds = seconds
 
-    def retry_after(self, keys: Sequence[str]) -> int | None:
-        return self.seconds
+    def reserve(self, keys: Sequence[str]) -> AttemptReservation:
+        raise TooManyAttempts(retry_after=self.seconds)
 
-    def record_failure(self, keys: Sequence[str]) -> None:
-        return None
+    def confirm(self, reservation: AttemptReservation) -> None:
+        raise AssertionError("nothing was reserved")
+
+    def release(self, reservation: AttemptReservation) -> None:
+        raise AssertionError("nothing was reserved")
 
 
 class AppClient:

@@ -81,5 +81,11 @@ if os.environ.get("GUEST_ORDERS_TEST_POSTGRES_URL"):
     DATABASES["postgres"] = _postgres(os.environ["GUEST_ORDERS_TEST_POSTGRES_URL"])
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The tests run the attempt limiter on a shared Redis cache too when a server is given.
+if os.environ.get("GUEST_ORDERS_TEST_REDIS_URL"):
+    CACHES["redis"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["GUEST_ORDERS_TEST_REDIS_URL"],
+    }
 
 GUEST_ORDERS = {"MAPPING": "shop.guest_orders.MAPPING"}  # guest_orders

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import require_postgres
+from conftest import on_postgres, require_postgres
 from guest_orders.contrib.django.testing import DjangoStoreContract
 from shop.guest_orders import MAPPING
 
@@ -18,7 +18,7 @@ class TestShopOnSqlite(DjangoStoreContract):
     concurrent_guests = 8
 
 
-@pytest.mark.django_db(transaction=True, databases=["postgres"])
+@on_postgres()
 class TestShopOnPostgres(DjangoStoreContract):
     mapping = MAPPING
     using = "postgres"

@@ -34,7 +34,10 @@ reasons, carriers and addresses by foreign key gets every row it needs.
   step;
 - :class:`StoreContract`: all of the above;
 - :class:`ImageStoreContract` (factory ``make_image_store()``): put and delete;
-- :class:`ClockContract` (factory ``make_clock()``): aware, never backwards.
+- :class:`ClockContract` (factory ``make_clock()``): aware, never backwards;
+- :class:`AttemptLimiterContract` (factory ``make_limiter(clock, limits)``): the limit,
+  the sliding window on the clock port, all-or-nothing reservations, isolated keys, and a
+  burst of 32 threads of which exactly ``max_failures`` get through.
 
 Decisions the suite enforces:
 
@@ -75,9 +78,9 @@ import abc
 import threading
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from time import monotonic
 from typing import Any, ClassVar, TypeVar
 
 import attrs
@@ -116,10 +119,17 @@ from guest_orders.domain import (
     PickupDate,
     Product,
 )
-from guest_orders.errors import GuestOrderError, IdempotencyKeyReused, InvalidRequest, OrderNotFound
+from guest_orders.errors import (
+    GuestOrderError,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    OrderNotFound,
+    TooManyAttempts,
+)
 from guest_orders.policy import Policy
 from guest_orders.ports import (
     ActiveRequestExists,
+    AttemptLimiter,
     Clock,
     IdempotencyKeyExists,
     ImageStore,
@@ -128,10 +138,12 @@ from guest_orders.ports import (
 from guest_orders.testing import strategies as gst
 from guest_orders.testing._fidelity import assert_faithful
 from guest_orders.testing._seed import Seed, example_seed
+from guest_orders.throttling import IN_FLIGHT_RETRY_AFTER, AttemptLimits
 from guest_orders.use_cases import lookup_order, request_cancellation
 
 __all__ = [
     "AddressRepositoryContract",
+    "AttemptLimiterContract",
     "CancellationReasonRepositoryContract",
     "CancellationRequestRepositoryContract",
     "ClockContract",
@@ -280,17 +292,48 @@ def _wide_seed(items: int) -> Seed:
     return attrs.evolve(seed, orders=(*seed.orders, wide))
 
 
-def _run_together(workers: int, job: Callable[[int], T]) -> list[T]:
-    """Run ``job(0..workers-1)`` on as many threads, released together by a barrier."""
+_STUCK = (
+    "{stuck} of {workers} threads of a concurrency check did not finish within {timeout:.0f} s: "
+    "they are blocked, most likely waiting on rows a transaction never commits. If the "
+    "suite runs inside a test transaction (pytest-django's default django_db, Django's "
+    "TestCase, a fixture that wraps each test in a transaction), other threads cannot see "
+    "its rows: use a transactional test database (django_db(transaction=True), "
+    "TransactionTestCase)."
+)
+
+
+def _run_together(workers: int, job: Callable[[int], T], *, timeout: float = _TIMEOUT) -> list[T]:
+    """Run ``job(0..workers-1)`` on as many threads, released together by a barrier.
+
+    Fails (never hangs) when a thread is still blocked after the timeout: the threads are
+    daemons, left behind without keeping the process alive."""
     barrier = threading.Barrier(workers)
+    results: list[Any] = [None] * workers
+    errors: list[BaseException | None] = [None] * workers
 
-    def start(index: int) -> T:
-        barrier.wait(timeout=_TIMEOUT)
-        return job(index)
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=timeout)
+            results[index] = job(index)
+        except BaseException as error:  # noqa: BLE001  # re-raised in the calling thread
+            errors[index] = error
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(start, index) for index in range(workers)]
-        return [future.result(timeout=_TIMEOUT) for future in futures]
+    threads = [
+        threading.Thread(target=run, args=(index,), name=f"contract-{index}", daemon=True)
+        for index in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    deadline = monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - monotonic()))
+    stuck = sum(thread.is_alive() for thread in threads)
+    if stuck:
+        pytest.fail(_STUCK.format(stuck=stuck, workers=workers, timeout=timeout), pytrace=False)
+    for error in errors:
+        if error is not None:
+            raise error
+    return results
 
 
 _CENT = Decimal("0.01")
@@ -400,6 +443,9 @@ class _StoreContract(abc.ABC):
     shrink_failures: ClassVar[bool] = False
     #: How many threads race in the concurrency checks of the repositories.
     concurrent_writers: ClassVar[int] = 16
+    #: Seconds a concurrency check waits for its threads before it fails, naming the
+    #: likely cause (a test transaction other threads cannot see into).
+    concurrency_timeout: ClassVar[float] = _TIMEOUT
     #: Keep and compare every ``Decimal`` exactly, scale included (see the module's doc).
     exact_money: ClassVar[bool] = False
     #: Items come back in pk order (``False``: in the order they were stored).
@@ -695,7 +741,7 @@ class CancellationRequestRepositoryContract(_StoreContract):
                 return "refused"
             return "stored"
 
-        outcomes = _run_together(writers, write)
+        outcomes = _run_together(writers, write, timeout=self.concurrency_timeout)
         assert outcomes.count("stored") == 1, (
             f"{outcomes.count('stored')} of {writers} concurrent writers stored an active "
             f"request for the same item; exactly one may"
@@ -722,7 +768,7 @@ class CancellationRequestRepositoryContract(_StoreContract):
                 return "refused"
             return "stored"
 
-        outcomes = _run_together(writers, write)
+        outcomes = _run_together(writers, write, timeout=self.concurrency_timeout)
         assert outcomes.count("stored") == 1, f"{outcomes.count('stored')} batches won"
         winner = outcomes.index("stored")
         with store.transaction() as repos:
@@ -926,7 +972,7 @@ class IdempotencyRepositoryContract(_StoreContract):
                 return "refused"
             return "stored"
 
-        outcomes = _run_together(self.concurrent_writers, write)
+        outcomes = _run_together(self.concurrent_writers, write, timeout=self.concurrency_timeout)
         assert outcomes.count("stored") == 1, f"{outcomes.count('stored')} records stored"
         with store.transaction() as repos:
             found = repos.idempotency.get(card.pk, "retry-1")
@@ -1017,7 +1063,7 @@ class UnitOfWorkContract(_StoreContract):
                 found = repos.orders.find_by_number(numbers[index % len(numbers)])
             return found.number if found is not None else None
 
-        results = _run_together(8, read_or_write)
+        results = _run_together(8, read_or_write, timeout=self.concurrency_timeout)
         assert results == [None] + [numbers[i % len(numbers)] for i in range(1, 8)]
         with store.transaction(read_only=True) as repos:
             active = repos.cancellation_requests.active_for_items([card.items[0].pk])
@@ -1033,7 +1079,9 @@ class UnitOfWorkContract(_StoreContract):
                 found = repos.orders.find_by_number(numbers[index % len(numbers)])
             return found.number if found is not None else None
 
-        assert _run_together(8, read) == [numbers[i % len(numbers)] for i in range(8)]
+        assert _run_together(8, read, timeout=self.concurrency_timeout) == [
+            numbers[i % len(numbers)] for i in range(8)
+        ]
 
 
 # --------------------------------------------------------------------- use cases
@@ -1400,7 +1448,7 @@ class UseCaseContract(_StoreContract):
                 return refused.code
             return "created"
 
-        outcomes = _run_together(self.concurrent_guests, ask)
+        outcomes = _run_together(self.concurrent_guests, ask, timeout=self.concurrency_timeout)
         assert outcomes.count("created") == 1, f"{outcomes.count('created')} guests won"
         assert set(outcomes) == {"created", ActiveRequestExists.code}
 
@@ -1498,3 +1546,149 @@ class ClockContract(abc.ABC):
         clock = self.make_clock()
         readings = [clock.now() for _ in range(100)]
         assert readings == sorted(readings)
+
+
+# ------------------------------------------------------------------ attempt limiters
+
+
+_LIMITER_T0 = gst.DEFAULT_NOW
+
+
+class AttemptLimiterContract(abc.ABC):
+    """:class:`~guest_orders.ports.AttemptLimiter` (factory ``make_limiter(clock, limits)``).
+
+    Sequential limit, sliding window timed by the clock port, all-or-nothing reservations
+    over several keys, isolation of keys, attempts in flight counting, and a burst of
+    ``concurrent_attempts`` threads of which exactly ``max_failures`` get through.
+    """
+
+    #: How many threads reserve at once in the burst check.
+    concurrent_attempts: ClassVar[int] = 32
+
+    @abc.abstractmethod
+    def make_limiter(self, clock: Clock, limits: AttemptLimits) -> AttemptLimiter:
+        """A new limiter with these limits, timed by ``clock`` (a :class:`FixedClock` the
+        checks move), that has counted nothing: called once per check and example (give
+        a shared limiter a fresh namespace each time)."""
+
+    def _fresh(
+        self, max_failures: int = 3, window: timedelta = timedelta(minutes=15)
+    ) -> tuple[AttemptLimiter, FixedClock, AttemptLimits]:
+        clock = FixedClock(_LIMITER_T0)
+        limits = AttemptLimits(max_failures=max_failures, window=window)
+        return self.make_limiter(clock, limits), clock, limits
+
+    @staticmethod
+    def _fail(limiter: AttemptLimiter, keys: Sequence[str], times: int = 1) -> None:
+        for _ in range(times):
+            limiter.confirm(limiter.reserve(keys))
+
+    @staticmethod
+    def _refused(limiter: AttemptLimiter, keys: Sequence[str]) -> int:
+        """The ``retry_after`` of a reservation that must be refused."""
+        with pytest.raises(TooManyAttempts) as refused:
+            limiter.reserve(keys)
+        return refused.value.retry_after
+
+    def test_limiter_refuses_once_the_failures_reach_the_limit(self) -> None:
+        def check(case: tuple[int, int]) -> None:
+            max_failures, window_seconds = case
+            limiter, _clock, _limits = self._fresh(max_failures, timedelta(seconds=window_seconds))
+            key = f"number:{uuid.uuid4().hex}"
+            self._fail(limiter, [key], max_failures)
+            assert self._refused(limiter, [key]) == window_seconds, (
+                "retry_after must be the seconds until the oldest failure leaves the window"
+            )
+
+        _for_all(st.tuples(st.integers(1, 12), st.integers(2, 3_600)), check, shrink=True)
+
+    def test_limiter_released_attempts_cost_nothing(self) -> None:
+        limiter, _clock, limits = self._fresh()
+        key = f"number:{uuid.uuid4().hex}"
+        for _ in range(limits.max_failures * 5):
+            limiter.release(limiter.reserve([key]))
+        self._fail(limiter, [key], limits.max_failures)
+        self._refused(limiter, [key])
+
+    def test_limiter_a_refusal_counts_nothing(self) -> None:
+        limiter, clock, _limits = self._fresh(max_failures=2, window=timedelta(seconds=60))
+        key = f"number:{uuid.uuid4().hex}"
+        self._fail(limiter, [key], 2)
+        clock.advance(timedelta(seconds=30))
+        for _ in range(5):
+            assert self._refused(limiter, [key]) == 30
+        clock.advance(timedelta(seconds=30))
+        self._fail(limiter, [key], 2)  # the refusals made the window no longer
+
+    def test_limiter_window_slides_on_the_clock_port(self) -> None:
+        limiter, clock, _limits = self._fresh(max_failures=2, window=timedelta(seconds=60))
+        key = f"number:{uuid.uuid4().hex}"
+        self._fail(limiter, [key])
+        clock.advance(timedelta(seconds=20))
+        self._fail(limiter, [key])
+        assert self._refused(limiter, [key]) == 40
+        clock.advance(timedelta(seconds=39))
+        assert self._refused(limiter, [key]) == 1
+        clock.advance(timedelta(seconds=1))
+        self._fail(limiter, [key])  # the first failure left the window
+        assert self._refused(limiter, [key]) == 20
+        clock.advance(timedelta(seconds=60))
+        self._fail(limiter, [key], 2)  # both left
+
+    def test_limiter_keys_are_isolated(self) -> None:
+        limiter, _clock, limits = self._fresh()
+        blocked, other = f"number:{uuid.uuid4().hex}", f"number:{uuid.uuid4().hex}"
+        self._fail(limiter, [blocked], limits.max_failures)
+        self._refused(limiter, [blocked])
+        self._fail(limiter, [other], limits.max_failures)
+        self._refused(limiter, [other])
+
+    def test_limiter_reserves_every_key_or_none(self) -> None:
+        limiter, _clock, limits = self._fresh()
+        number, client = f"number:{uuid.uuid4().hex}", f"client:{uuid.uuid4().hex}"
+        self._fail(limiter, [client], limits.max_failures)
+        for _ in range(limits.max_failures + 2):
+            self._refused(limiter, [number, client])
+        # The refusals counted nothing against the number; one failure of both counts
+        # against both.
+        self._fail(limiter, [number], limits.max_failures - 1)
+        limiter.release(limiter.reserve([number]))
+        self._fail(limiter, [number])
+        self._refused(limiter, [number])
+
+    def test_limiter_attempts_in_flight_count(self) -> None:
+        limiter, _clock, limits = self._fresh()
+        key = f"number:{uuid.uuid4().hex}"
+        in_flight = [limiter.reserve([key]) for _ in range(limits.max_failures)]
+        wait = self._refused(limiter, [key])
+        assert wait <= IN_FLIGHT_RETRY_AFTER, (
+            f"a key blocked only by attempts in flight waits {wait} s, not a whole window"
+        )
+        limiter.release(in_flight.pop())
+        limiter.confirm(limiter.reserve([key]))
+        self._refused(limiter, [key])
+        for reservation in in_flight:
+            limiter.release(reservation)
+        limiter.release(limiter.reserve([key]))
+
+    def test_limiter_burst_lets_exactly_the_limit_through(self) -> None:
+        """``concurrent_attempts`` threads, released together by a barrier, reserve for
+        one number and one client: exactly ``max_failures`` get an attempt."""
+        limiter, _clock, limits = self._fresh(max_failures=10)
+        keys = [f"number:{uuid.uuid4().hex}", f"client:{uuid.uuid4().hex}"]
+
+        def guess(_index: int) -> bool:
+            try:
+                reservation = limiter.reserve(keys)
+            except TooManyAttempts:
+                return False
+            limiter.confirm(reservation)
+            return True
+
+        outcomes = _run_together(self.concurrent_attempts, guess)
+        assert outcomes.count(True) == limits.max_failures, (
+            f"{outcomes.count(True)} of {self.concurrent_attempts} concurrent attempts got "
+            f"through a limit of {limits.max_failures}"
+        )
+        self._refused(limiter, keys[:1])
+        self._refused(limiter, keys[1:])

@@ -17,19 +17,24 @@ __all__ = ["throttled"]
 def throttled(
     limiter: AttemptLimiter, number: str, client: str | None, *, operation: str
 ) -> Iterator[None]:
-    """Refuse before any repository access when the number or client is throttled; count
-    an :class:`OrderNotFound` raised inside the block as a failed attempt.
+    """Reserve an attempt for the number and client before any repository access
+    (refused with :class:`TooManyAttempts` when either has none left); when the block
+    raises :class:`OrderNotFound` confirm it as a failure, otherwise release it.
 
     ``operation`` names the use case in the log records (``lookup``, ``cancellation``).
     """
-    keys = attempt_keys(number, client)
-    wait = limiter.retry_after(keys)
-    if wait is not None:
-        logs.throttled(operation, number, client, wait)
-        raise TooManyAttempts(retry_after=wait)
+    try:
+        reservation = limiter.reserve(attempt_keys(number, client))
+    except TooManyAttempts as refused:
+        logs.throttled(operation, number, client, refused.retry_after)
+        raise
     try:
         yield
     except OrderNotFound:
-        limiter.record_failure(keys)
+        limiter.confirm(reservation)
         logs.ownership_failed(operation, number, client)
         raise
+    except BaseException:
+        limiter.release(reservation)
+        raise
+    limiter.release(reservation)

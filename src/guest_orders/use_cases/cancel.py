@@ -12,7 +12,6 @@ import attrs
 
 from guest_orders import logs
 from guest_orders.domain import (
-    MAX_IDEMPOTENCY_KEY_LENGTH,
     Address,
     CancelItem,
     CancellationCommand,
@@ -28,13 +27,7 @@ from guest_orders.domain import (
     command_fingerprint,
     is_valid_idempotency_key,
 )
-from guest_orders.errors import (
-    NON_FIELD_ERRORS,
-    ErrorDetail,
-    ErrorTree,
-    IdempotencyKeyReused,
-    InvalidRequest,
-)
+from guest_orders.errors import IdempotencyKeyReused, RulesViolated, Violation
 from guest_orders.policy import Policy
 from guest_orders.ports import (
     ActiveRequestExists,
@@ -48,14 +41,15 @@ from guest_orders.ports import (
 from guest_orders.throttling import NoAttemptLimiter
 from guest_orders.use_cases._ownership import load_owned_order
 from guest_orders.use_cases._throttle import throttled
+from guest_orders.wire.errors import rules_violated
 
-__all__ = ["INVALID_IDEMPOTENCY_KEY", "check_idempotency_key", "request_cancellation"]
+__all__ = ["idempotency_key_violations", "request_cancellation"]
 
-ITEMS_FIELD = "cancel_order_items"
 _NO_LIMIT = NoAttemptLimiter()
 _EASY_RETURN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no look-alikes (0/O, 1/I)
 
-_FieldErrors = dict[str, list[ErrorDetail]]
+#: The violations of one item (or of the request), in the order they are found.
+_Violations = list[Violation]
 
 
 def request_cancellation(
@@ -71,12 +65,13 @@ def request_cancellation(
     """Create one cancellation request per listed item, all or none.
 
     Raises :class:`guest_orders.OrderNotFound` for every kind of ownership miss and
-    :class:`guest_orders.InvalidRequest` naming every failing field otherwise, including
+    :class:`guest_orders.RulesViolated` (an :class:`guest_orders.InvalidRequest`) listing
+    every broken rule otherwise as ``Violation(code, field, item)``, including
     ``cancellation_request_100_1`` for an item that already has an active request.
     Throttled like :func:`guest_orders.use_cases.lookup_order`, and the command's email
     is expected normalized as there.
 
-    ``idempotency_key`` (1 to 255 visible ASCII characters, else ``InvalidRequest`` with
+    ``idempotency_key`` (1 to 255 visible ASCII characters, else ``RulesViolated`` with
     ``invalid_idempotency_key``) makes retries safe. It is looked up only once ownership is
     proven, and only on this order: a retry with the same key and the same command returns
     the requests the first one created, as they are stored now, and creates nothing; the
@@ -88,7 +83,9 @@ def request_cancellation(
     """
     key: _Key | None = None
     if idempotency_key is not None:
-        check_idempotency_key(idempotency_key)
+        problems = idempotency_key_violations(idempotency_key)
+        if problems:
+            raise rules_violated(problems, bulk=command.bulk, item_count=len(command.items))
         key = _Key(idempotency_key, command_fingerprint(command))
     with (
         throttled(limiter, command.number, client, operation="cancellation"),
@@ -120,18 +117,12 @@ def request_cancellation(
     return created
 
 
-#: The one problem of a malformed idempotency key.
-INVALID_IDEMPOTENCY_KEY = ErrorDetail(
-    "invalid_idempotency_key",
-    f"The idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters.",
-)
-
-
-def check_idempotency_key(key: object) -> None:
-    """Raise :class:`InvalidRequest` (``invalid_idempotency_key``, under
-    ``non_field_errors``) unless ``key`` is 1 to 255 visible ASCII characters."""
-    if not is_valid_idempotency_key(key):
-        raise InvalidRequest({NON_FIELD_ERRORS: [INVALID_IDEMPOTENCY_KEY]})
+def idempotency_key_violations(key: object) -> tuple[Violation, ...]:
+    """The one check of an idempotency key: nothing when ``key`` is ``None`` or 1 to 255
+    visible ASCII characters, else ``invalid_idempotency_key`` for the whole request."""
+    if key is None or is_valid_idempotency_key(key):
+        return ()
+    return (Violation("invalid_idempotency_key"),)
 
 
 @attrs.frozen
@@ -164,56 +155,30 @@ def _check(
     policy: Policy,
     now: datetime,
 ) -> None:
-    top: _FieldErrors = {}
+    found: _Violations = []
     has_refund = any(i.cancellation_type is CancellationType.REFUND for i in command.items)
     if command.pickup_address is not None:
         if not has_refund:
-            _add(
-                top,
-                "pickup_address",
-                "pickup_address_not_allowed",
-                "A pickup address can only be given with refund items.",
-            )
+            found.append(Violation("pickup_address_not_allowed", "pickup_address"))
         elif address is None or address.customer_id != snapshot.order.customer.id:
-            _add(
-                top,
-                "pickup_address",
-                "invalid_pickup_address",
-                "This pickup address is not one of the customer's addresses.",
-            )
+            found.append(Violation("invalid_pickup_address", "pickup_address"))
     if command.fully_refund_as_loyalty_money:
         if not policy.loyalty_money_enabled:
-            _add(
-                top,
-                "fully_refund_as_loyalty_money",
-                "loyalty_money_disabled",
-                "Refunds as loyalty money are not available in this shop.",
-            )
+            found.append(Violation("loyalty_money_disabled", "fully_refund_as_loyalty_money"))
         elif not has_refund:
-            _add(
-                top,
-                "fully_refund_as_loyalty_money",
-                "loyalty_money_not_allowed",
-                "Loyalty money refunds need at least one refund item.",
-            )
+            found.append(Violation("loyalty_money_not_allowed", "fully_refund_as_loyalty_money"))
 
     companies = {c.pk: c for c in snapshot.easy_return_shipping_companies}
     # One map for the whole request: looking each item up in ``Order.items`` would make a
     # bulk request quadratic in its number of items.
     order_items = {order_item.pk: order_item for order_item in snapshot.order.items}
-    per_item = [
-        _check_item(item, snapshot, order_items, reasons, companies, now=now)
-        for item in command.items
-    ]
-    if not top and not any(per_item):
-        return
-    tree: dict[str, object] = dict(top)
-    if command.bulk:
-        if any(per_item):
-            tree[ITEMS_FIELD] = per_item
-    else:
-        tree.update(per_item[0])
-    raise InvalidRequest(tree)  # type: ignore[arg-type]  # built from the ErrorTree shapes
+    for index, item in enumerate(command.items):
+        found.extend(
+            attrs.evolve(violation, item=index)
+            for violation in _check_item(item, snapshot, order_items, reasons, companies, now=now)
+        )
+    if found:
+        raise rules_violated(found, bulk=command.bulk, item_count=len(command.items))
 
 
 @attrs.frozen(kw_only=True)
@@ -240,20 +205,13 @@ def _check_item(
     companies: Mapping[int, EasyReturnShippingCompany],
     *,
     now: datetime,
-) -> _FieldErrors:
-    errors: _FieldErrors = {}
+) -> _Violations:
+    """The item's violations (``item`` left ``None``: the caller knows the index)."""
     order_item = order_items.get(item.order_item)
     if order_item is None:
-        _add(
-            errors,
-            "order_item",
-            "order_item_not_in_order",
-            "This item does not belong to the order.",
-        )
-        return errors
+        return [Violation("order_item_not_in_order", "order_item")]
     if item.order_item in snapshot.active_requests:
-        _add(errors, NON_FIELD_ERRORS, ActiveRequestExists.code, ActiveRequestExists.message)
-        return errors
+        return [Violation(ActiveRequestExists.code)]
     ctx = _ItemContext(
         item=item,
         order_item=order_item,
@@ -262,104 +220,65 @@ def _check_item(
         companies=companies,
         now=now,
     )
+    found: _Violations = []
     for rule in _ITEM_RULES:
-        rule(ctx, errors)
-    return errors
+        rule(ctx, found)
+    return found
 
 
-def _rule_eligibility(ctx: _ItemContext, errors: _FieldErrors) -> None:
+def _rule_eligibility(ctx: _ItemContext, found: _Violations) -> None:
     eligibility = ctx.snapshot.eligibility[ctx.order_item.pk]
     if ctx.is_refund and not eligibility.can_refund:
-        _add(errors, "cancellation_type", "item_not_refundable", "This item cannot be refunded.")
+        found.append(Violation("item_not_refundable", "cancellation_type"))
     elif not ctx.is_refund and not eligibility.can_cancel:
-        _add(errors, "cancellation_type", "item_not_cancellable", "This item cannot be cancelled.")
+        found.append(Violation("item_not_cancellable", "cancellation_type"))
 
 
-def _rule_reason(ctx: _ItemContext, errors: _FieldErrors) -> None:
+def _rule_reason(ctx: _ItemContext, found: _Violations) -> None:
     reason = ctx.reasons.get(ctx.item.reason)
     if reason is None or not reason.is_active:
-        _add(errors, "reason", "invalid_reason", "This cancellation reason is not available.")
+        found.append(Violation("invalid_reason", "reason"))
     elif reason.cancellation_type is not ctx.item.cancellation_type:
-        _add(
-            errors,
-            "reason",
-            "reason_type_mismatch",
-            "This reason is not for this cancellation type.",
-        )
+        found.append(Violation("reason_type_mismatch", "reason"))
     elif reason.extra_information_needed and not (ctx.item.description or "").strip():
-        _add(errors, "description", "description_required", "This reason needs a description.")
+        found.append(Violation("description_required", "description"))
 
 
-def _rule_shipping_company(ctx: _ItemContext, errors: _FieldErrors) -> None:
+def _rule_shipping_company(ctx: _ItemContext, found: _Violations) -> None:
     company = ctx.item.shipping_company
     if not ctx.is_refund:
         if company is not None:
-            _add(
-                errors,
-                "shipping_company",
-                "shipping_company_not_allowed",
-                "A shipping company can only be given for a refund.",
-            )
+            found.append(Violation("shipping_company_not_allowed", "shipping_company"))
     elif company is None:
-        _add(
-            errors,
-            "shipping_company",
-            "shipping_company_required",
-            "A refund needs an easy-return shipping company.",
-        )
+        found.append(Violation("shipping_company_required", "shipping_company"))
     elif company not in ctx.companies:
-        _add(
-            errors,
-            "shipping_company",
-            "invalid_shipping_company",
-            "This shipping company is not available for easy returns.",
-        )
+        found.append(Violation("invalid_shipping_company", "shipping_company"))
 
 
-def _rule_quantity(ctx: _ItemContext, errors: _FieldErrors) -> None:
+def _rule_quantity(ctx: _ItemContext, found: _Violations) -> None:
     if ctx.item.quantity is not None and ctx.item.quantity > ctx.order_item.quantity:
-        _add(
-            errors,
-            "quantity",
-            "quantity_exceeds_item",
-            "The quantity cannot exceed the item's quantity.",
-        )
+        found.append(Violation("quantity_exceeds_item", "quantity"))
 
 
-def _rule_bank_account(ctx: _ItemContext, errors: _FieldErrors) -> None:
+def _rule_bank_account(ctx: _ItemContext, found: _Violations) -> None:
     """Refunds of cash-paid orders go to a bank account; nothing else takes one."""
     needed = ctx.is_refund and ctx.snapshot.order.payment_type.is_cash
     for field, value in (("iban", ctx.item.iban), ("holder_name", ctx.item.holder_name)):
         missing = value is None or (isinstance(value, str) and not value.strip())
         if needed and missing:
-            _add(
-                errors,
-                field,
-                f"{field}_required",
-                "Refunds of cash-paid orders need a bank account.",
-            )
+            found.append(Violation(f"{field}_required", field))
         elif not needed and value is not None:
-            _add(
-                errors,
-                field,
-                f"{field}_not_allowed",
-                "A bank account can only be given for refunds of cash-paid orders.",
-            )
+            found.append(Violation(f"{field}_not_allowed", field))
 
 
-def _rule_pickup_date(ctx: _ItemContext, errors: _FieldErrors) -> None:
+def _rule_pickup_date(ctx: _ItemContext, found: _Violations) -> None:
     pickup = ctx.item.pickup_date
     if pickup is None:
         return
     if not ctx.is_refund:
-        _add(
-            errors,
-            "pickup_date",
-            "pickup_date_not_allowed",
-            "A pickup date can only be given for a refund.",
-        )
+        found.append(Violation("pickup_date_not_allowed", "pickup_date"))
     elif pickup.date < ctx.now.date():
-        _add(errors, "pickup_date", "pickup_date_in_past", "The pickup date cannot be in the past.")
+        found.append(Violation("pickup_date_in_past", "pickup_date"))
 
 
 _ITEM_RULES = (
@@ -469,21 +388,18 @@ def _forget(store: ImageStore, refs: Sequence[ImageRef]) -> None:
         store.delete(ref)
 
 
-def _conflict_error(command: CancellationCommand, conflict: ActiveRequestExists) -> InvalidRequest:
+def _conflict_error(command: CancellationCommand, conflict: ActiveRequestExists) -> RulesViolated:
     """A concurrent writer won the race: report it like the read-time check does."""
-    detail = [ErrorDetail(ActiveRequestExists.code, ActiveRequestExists.message)]
-    if not command.bulk:
-        return InvalidRequest({NON_FIELD_ERRORS: detail})
-    per_item: list[ErrorTree] = [
-        {NON_FIELD_ERRORS: detail} if item.order_item in conflict.order_items else {}
-        for item in command.items
-    ]
-    return InvalidRequest({ITEMS_FIELD: per_item})
+    return rules_violated(
+        (
+            Violation(ActiveRequestExists.code, item=index)
+            for index, item in enumerate(command.items)
+            if not command.bulk or item.order_item in conflict.order_items
+        ),
+        bulk=command.bulk,
+        item_count=len(command.items),
+    )
 
 
 def _easy_return_code() -> str:
     return "".join(secrets.choice(_EASY_RETURN_ALPHABET) for _ in range(10))
-
-
-def _add(errors: _FieldErrors, field: str, code: str, message: str) -> None:
-    errors.setdefault(field, []).append(ErrorDetail(code, message))

@@ -40,6 +40,7 @@ from guest_orders.domain import (
 from guest_orders.domain.emails import EmailNotValidError, normalize_email
 from guest_orders.errors import NON_FIELD_ERRORS, ErrorDetail, InvalidRequest
 from guest_orders.policy import Policy
+from guest_orders.wire.spec import IMAGES_FIELD, ITEMS_FIELD
 
 __all__ = ["parse_bulk_cancellation", "parse_cancellation", "parse_lookup"]
 
@@ -53,9 +54,6 @@ MAX_HOLDER_NAME_LENGTH: Final = 255
 #: Ids and quantities must fit a signed 64-bit database column.
 MAX_INT: Final = 2**63 - 1
 _MAX_INT_DIGITS: Final = len(str(MAX_INT))
-
-ITEMS_FIELD: Final = "cancel_order_items"
-IMAGES_FIELD: Final = "cancellation_request_image_set"
 
 
 # --- failures ----------------------------------------------------------------------------
@@ -73,42 +71,42 @@ class _Fail(Exception):
         self.node = node
 
 
-def _fail(code: str, message: str) -> NoReturn:
-    raise _Fail([ErrorDetail(code, message)])
+def _fail(code: str, **params: object) -> NoReturn:
+    raise _Fail([ErrorDetail.of(code, **params)])
 
 
 def _not_a(kind: str) -> NoReturn:
-    _fail("invalid_type", f"A valid {kind} is required.")
+    _fail("invalid_type", kind=kind)
 
 
 def _max_length(limit: int) -> NoReturn:
-    _fail("max_length", f"Ensure this field has no more than {limit} characters.")
+    _fail("max_length", limit=limit)
 
 
 def _max_value() -> NoReturn:
-    _fail("max_value", f"Ensure this value is less than or equal to {MAX_INT}.")
+    _fail("max_value", limit=MAX_INT)
 
 
 def _invalid_image() -> NoReturn:
-    _fail("invalid_image", "Upload a JPEG, PNG or WEBP image as a base64 data URL of its type.")
+    _fail("invalid_image")
 
 
 def _image_too_large(limit: int) -> NoReturn:
-    _fail("image_too_large", f"Ensure each image is at most {limit} bytes.")
+    _fail("image_too_large", limit=limit)
 
 
 def _present(value: Any) -> None:
     """Refuse an absent or null value (for required fields)."""
     if value is _MISSING:
-        _fail("required", "This field is required.")
+        _fail("required")
     if value is None:
-        _fail("null", "This field may not be null.")
+        _fail("null")
 
 
-_NOT_AN_OBJECT = ErrorDetail("invalid_type", "A valid object is required.")
-_DUPLICATE = ErrorDetail("duplicate_order_item", "This order item is listed more than once.")
-_INVALID_HOUR_RANGE = ErrorDetail("invalid_hour_range", "The hour range must start before it ends.")
-_INVALID_BODY = ErrorDetail("invalid", "Invalid data. Expected an object.")
+_NOT_AN_OBJECT = ErrorDetail.of("invalid_type", kind="object")
+_DUPLICATE = ErrorDetail.of("duplicate_order_item")
+_INVALID_HOUR_RANGE = ErrorDetail.of("invalid_hour_range")
+_INVALID_BODY = ErrorDetail.of("invalid")
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -207,7 +205,7 @@ def _check_characters(text: str, pattern: re.Pattern[str]) -> None:
     """Refuse ``pattern``'s characters. Callers ask only for text that is not printable
     (``str.isprintable()``, a fast check true for most input): ``pattern`` is narrower."""
     if pattern.search(text) is not None:
-        _fail("invalid_characters", "This field contains characters that are not allowed.")
+        _fail("invalid_characters")
 
 
 def _text(value: Any, limit: int) -> str:
@@ -217,7 +215,7 @@ def _text(value: Any, limit: int) -> str:
         _not_a("string")
     text = value.strip(_WHITESPACE)
     if not text:
-        _fail("blank", "This field may not be blank.")
+        _fail("blank")
     if len(text) > limit:
         _max_length(limit)
     return text
@@ -244,7 +242,7 @@ def _email(value: Any, _ctx: _Context) -> str:
     try:
         return normalize_email(text)
     except EmailNotValidError:
-        _fail("invalid_email", "Enter a valid email address.")
+        _fail("invalid_email")
 
 
 def _int(value: Any, ctx: _Context) -> int:
@@ -260,7 +258,7 @@ def _int(value: Any, ctx: _Context) -> int:
         _present(value)
         _not_a("integer")
     if number < 1:
-        _fail("min_value", "Ensure this value is greater than or equal to 1.")
+        _fail("min_value", limit=1)
     if number > MAX_INT:
         _max_value()
     return number
@@ -294,6 +292,7 @@ def _flag(value: Any, ctx: _Context) -> bool:
 
 
 _CANCELLATION_TYPES: Final = {member.value: member for member in CancellationType}
+_CHOICES: Final = ", ".join(_CANCELLATION_TYPES)
 
 
 def _cancellation_type(value: Any, _ctx: _Context) -> CancellationType:
@@ -302,7 +301,7 @@ def _cancellation_type(value: Any, _ctx: _Context) -> CancellationType:
         _present(value)
         if not isinstance(value, str):
             _not_a("string")
-        _fail("invalid_choice", "Must be one of: cancel, refund.")
+        _fail("invalid_choice", choices=_CHOICES)
     return found
 
 
@@ -356,7 +355,7 @@ def _iban(value: Any, _ctx: _Context) -> Iban | None:
                 pass
             else:
                 return Iban(compact)
-    _fail("invalid_iban", "Enter a valid IBAN.")
+    _fail("invalid_iban")
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -373,7 +372,7 @@ def _date(value: Any, _ctx: _Context) -> date:
             return date.fromisoformat(value)
         except ValueError:  # e.g. 2024-02-30
             pass
-    _fail("invalid_date", "Date has wrong format. Use YYYY-MM-DD.")
+    _fail("invalid_date")
 
 
 def _time(value: Any, _ctx: _Context) -> time:
@@ -384,7 +383,7 @@ def _time(value: Any, _ctx: _Context) -> time:
     match = _TIME.fullmatch(value)
     if match is not None and int(match[1]) < 24 and int(match[2]) < 60:
         return time(int(match[1]), int(match[2]))
-    _fail("invalid_time", "Time has wrong format. Use HH:MM.")
+    _fail("invalid_time")
 
 
 # --- nested fields -----------------------------------------------------------------------
@@ -469,7 +468,7 @@ def _images(value: Any, ctx: _Context) -> tuple[ImageUpload, ...]:
     if type(value) not in _LISTS:
         _not_a("list")
     if len(value) > ctx.policy.max_images:
-        _fail("too_many_images", f"Ensure there are at most {ctx.policy.max_images} images.")
+        _fail("too_many_images", limit=ctx.policy.max_images)
     return tuple(_each(value, _image, ctx))
 
 
@@ -598,10 +597,10 @@ def _bulk_items(value: Any, ctx: _Context) -> tuple[CancelItem, ...]:
     if type(value) not in _LISTS:
         _not_a("list")
     if not value:
-        _fail("empty", "This list may not be empty.")
+        _fail("empty")
     limit = ctx.policy.max_bulk_items
     if len(value) > limit:
-        _fail("too_many_items", f"Ensure there are at most {limit} items.")
+        _fail("too_many_items", limit=limit)
     return tuple(_each(value, partial(_bulk_item, set()), ctx))
 
 

@@ -9,7 +9,7 @@ nothing is recomputed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from guest_orders.domain import (
@@ -21,8 +21,8 @@ from guest_orders.domain import (
     OrderItem,
     OrderSnapshot,
 )
-from guest_orders.errors import ErrorDetail, GuestOrderError
 from guest_orders.wire.converter import converter, format_money
+from guest_orders.wire.errors import render_error
 
 __all__ = [
     "render_cancellation_request",
@@ -92,37 +92,3 @@ def render_reasons(reasons: Sequence[CancellationReason]) -> dict[str, Any]:
         "previous": None,
         "results": [_reason(reason) for reason in reasons],
     }
-
-
-def render_error(error: GuestOrderError) -> dict[str, Any]:
-    """A Django REST framework style error body.
-
-    The error tree with messages (``{"field": ["message"]}``, one dict per item of a list
-    field, ``{"non_field_errors": [...]}``), plus ``"code"`` (the error's code) and
-    ``"codes"`` (the same tree with codes instead of messages).
-    """
-    tree = error.errors
-    body: dict[str, Any] = _tree(tree, _message)
-    body["code"] = error.code
-    body["codes"] = _tree(tree, _code)
-    return body
-
-
-def _message(detail: ErrorDetail) -> str:
-    return detail.message
-
-
-def _code(detail: ErrorDetail) -> str:
-    return detail.code
-
-
-def _tree(tree: Mapping[str, Any], leaf: Callable[[ErrorDetail], str]) -> dict[str, Any]:
-    return {key: _node(value, leaf) for key, value in tree.items()}
-
-
-def _node(node: Any, leaf: Callable[[ErrorDetail], str]) -> Any:
-    if isinstance(node, ErrorDetail):
-        return leaf(node)
-    if isinstance(node, Mapping):
-        return _tree(node, leaf)
-    return [_node(element, leaf) for element in node]

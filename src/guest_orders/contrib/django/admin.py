@@ -8,13 +8,16 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from guest_orders.contrib.django.models import CancellationRequest, CancellationRequestImage
+from guest_orders.contrib.django.models import (
+    CancellationRequestImageRecord,
+    CancellationRequestRecord,
+)
 from guest_orders.domain import mask
 from guest_orders.wire.converter import mask_holder_name
 
 
 class ImageInline(admin.TabularInline):
-    model = CancellationRequestImage
+    model = CancellationRequestImageRecord
     fields = ("position", "image", "description")
     readonly_fields = fields
     extra = 0
@@ -24,7 +27,7 @@ class ImageInline(admin.TabularInline):
         return False
 
 
-@admin.register(CancellationRequest)
+@admin.register(CancellationRequestRecord)
 class CancellationRequestAdmin(admin.ModelAdmin):
     list_display = (
         "id",
@@ -64,11 +67,11 @@ class CancellationRequestAdmin(admin.ModelAdmin):
     readonly_fields = tuple(name for name in fields if name != "status")
 
     @admin.display(description="IBAN")
-    def masked_iban(self, obj: CancellationRequest) -> str:
+    def masked_iban(self, obj: CancellationRequestRecord) -> str:
         return mask(obj.iban) if obj.iban else "-"
 
     @admin.display(description="Account holder")
-    def masked_holder_name(self, obj: CancellationRequest) -> str:
+    def masked_holder_name(self, obj: CancellationRequestRecord) -> str:
         return mask_holder_name(obj.holder_name) if obj.holder_name else "-"
 
     def has_add_permission(self, request: HttpRequest) -> bool:

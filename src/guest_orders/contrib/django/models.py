@@ -18,8 +18,8 @@ __all__ = [
     "ACTIVE_STATUSES",
     "IDEMPOTENCY_CONSTRAINT",
     "ONE_ACTIVE_CONSTRAINT",
-    "CancellationRequest",
-    "CancellationRequestImage",
+    "CancellationRequestImageRecord",
+    "CancellationRequestRecord",
     "IdempotencyKey",
     "UploadedImage",
 ]
@@ -38,7 +38,7 @@ def _choices(
     return [(member.value, member.name.capitalize()) for member in enum_class]
 
 
-class CancellationRequest(models.Model):
+class CancellationRequestRecord(models.Model):
     """A guest's request to cancel or refund one order item."""
 
     uuid = models.UUIDField(unique=True)
@@ -67,6 +67,7 @@ class CancellationRequest(models.Model):
 
     class Meta:
         db_table = "guest_orders_cancellation_request"
+        verbose_name = "cancellation request"
         ordering = ("-created_date", "-pk")
         constraints = (
             models.UniqueConstraint(
@@ -80,11 +81,11 @@ class CancellationRequest(models.Model):
         return f"Cancellation request {self.pk} ({self.status})"
 
 
-class CancellationRequestImage(models.Model):
+class CancellationRequestImageRecord(models.Model):
     """An image of a request: where it can be fetched, in the request's order."""
 
     request = models.ForeignKey(
-        CancellationRequest, on_delete=models.CASCADE, related_name="images"
+        CancellationRequestRecord, on_delete=models.CASCADE, related_name="images"
     )
     position = models.PositiveIntegerField()
     image = models.TextField()
@@ -92,6 +93,7 @@ class CancellationRequestImage(models.Model):
 
     class Meta:
         db_table = "guest_orders_cancellation_request_image"
+        verbose_name = "cancellation request image"
         ordering = ("request", "position")
         constraints = (
             models.UniqueConstraint(

@@ -3,7 +3,7 @@
 :class:`DjangoStore` is a :class:`guest_orders.ports.UnitOfWork`: each
 :meth:`~DjangoStore.transaction` is one ``transaction.atomic()`` block (a savepoint when
 the host already runs one, as with ``ATOMIC_REQUESTS``). The one-active-request rule is
-the conditional unique constraint of the app's ``CancellationRequest`` model; its
+the conditional unique constraint of the app's ``CancellationRequestRecord`` model; its
 ``IntegrityError`` becomes :class:`guest_orders.ActiveRequestExists`.
 """
 
@@ -205,7 +205,7 @@ class DjangoAddressRepository:
         return Address(pk=found[0]["pk"], customer_id=found[0]["customer_id"])
 
 
-def _request(row: tables.CancellationRequest) -> CancellationRequest:
+def _request(row: tables.CancellationRequestRecord) -> CancellationRequest:
     easy_return = None
     if row.easy_return_code is not None:
         assert row.easy_return_company_id is not None
@@ -250,11 +250,11 @@ def _request(row: tables.CancellationRequest) -> CancellationRequest:
     )
 
 
-def _row(request: CancellationRequest) -> tables.CancellationRequest:
+def _row(request: CancellationRequest) -> tables.CancellationRequestRecord:
     easy_return = request.easy_return
     company = easy_return.shipping_company if easy_return is not None else None
     pickup = request.pickup_date
-    return tables.CancellationRequest(
+    return tables.CancellationRequestRecord(
         pk=request.id,
         uuid=request.uuid,
         order_id=request.order,
@@ -288,8 +288,10 @@ class DjangoCancellationRequestRepository:
     def __init__(self, using: str) -> None:
         self._using = using
 
-    def _objects(self) -> models.QuerySet[tables.CancellationRequest]:
-        return tables.CancellationRequest.objects.using(self._using).prefetch_related("images")
+    def _objects(self) -> models.QuerySet[tables.CancellationRequestRecord]:
+        return tables.CancellationRequestRecord.objects.using(self._using).prefetch_related(
+            "images"
+        )
 
     def active_for_items(self, order_items: Collection[int]) -> Mapping[int, CancellationRequest]:
         if not order_items:
@@ -310,8 +312,8 @@ class DjangoCancellationRequestRepository:
                 for request in requests:
                     row = _row(request)
                     row.save(using=self._using, force_insert=True)
-                    tables.CancellationRequestImage.objects.using(self._using).bulk_create(
-                        tables.CancellationRequestImage(
+                    tables.CancellationRequestImageRecord.objects.using(self._using).bulk_create(
+                        tables.CancellationRequestImageRecord(
                             request=row,
                             position=position,
                             image=ref.image,

@@ -68,8 +68,8 @@ def empty_tables(mapping: StoreMapping, using: str = "default") -> None:
     """Delete every row of the app's tables, of the mapped models and of the models
     their paths reach (for tests)."""
     ordered: list[type[models.Model]] = [
-        tables.CancellationRequestImage,
-        tables.CancellationRequest,
+        tables.CancellationRequestImageRecord,
+        tables.CancellationRequestRecord,
         tables.IdempotencyKey,
         tables.UploadedImage,
     ]
