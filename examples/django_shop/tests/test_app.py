@@ -25,7 +25,7 @@ CARD = SEED.orders[0]
 
 def test_the_example_mapping_passes_the_check() -> None:
     assert mapping_errors(MAPPING) == []
-    assert [e for e in checks.run_checks() if e.id.startswith("guest_orders")] == []
+    assert checks.run_checks(tags=["guest_orders"]) == []
 
 
 def test_the_check_names_each_field_it_cannot_resolve() -> None:

@@ -71,7 +71,7 @@ def mapping_errors(mapping: StoreMapping) -> list[checks.CheckMessage]:
     return errors
 
 
-@checks.register()
+@checks.register("guest_orders")
 def check_mapping(*_args: Any, **_kwargs: Any) -> list[checks.CheckMessage]:
     """Every path of the configured mapping resolves; ``USE_TZ`` is on."""
     errors: list[checks.CheckMessage] = []
