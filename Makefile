@@ -20,8 +20,13 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 test: lint typecheck imports pytest
 
 lint: $(DEV_STAMP)
+<<<<<<< HEAD
 	$(BIN)/ruff check src tests benchmarks examples docs/conf.py .ci/package_check.py
 	$(BIN)/ruff format --check src tests benchmarks examples docs/conf.py .ci/package_check.py
+=======
+	$(BIN)/ruff check src tests benchmarks docs/conf.py .ci/package_check.py scripts
+	$(BIN)/ruff format --check src tests benchmarks docs/conf.py .ci/package_check.py scripts
+>>>>>>> main
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
@@ -49,7 +54,8 @@ $(BENCH_STAMP): pyproject.toml | $(BIN)/python
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
-# The demo server: web and SQLAlchemy extras only, installed once (again when
+# The demo server with the extras its options need (web, SQLAlchemy, PostgreSQL for
+# `--database postgresql://...`, Redis for `--redis`), installed once (again when
 # pyproject.toml changes). `make demo DEMO_ARGS="--port 9000"` passes options on.
 DEMO_STAMP := $(VENV)/.demo-installed
 
@@ -58,7 +64,7 @@ demo: $(DEMO_STAMP)
 	$(BIN)/guest-orders serve $(DEMO_ARGS)
 
 $(DEMO_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[web,sqlalchemy]'
+	$(BIN)/python -m pip install --quiet -e '.[web,sqlalchemy,postgresql,redis]'
 	touch $@
 
 # `make docs`: the documentation site in docs/_build/html, built strictly: any warning
@@ -86,3 +92,9 @@ package-check: $(RELEASE_STAMP)
 $(RELEASE_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --group release
 	touch $@
+
+# `make messages`: extract the messages from the source and update and compile every
+# catalog under src/guest_orders/locale (scripts/messages.py; docs/contributing.md).
+.PHONY: messages
+messages: $(DEV_STAMP)
+	$(BIN)/python scripts/messages.py

@@ -91,7 +91,13 @@ html_title = f"guest_orders {release}"
 #: Packages whose public modules (no ``_`` in their dotted path) get an API page.
 API_ROOTS = ("guest_orders.adapters", "guest_orders.contrib", "guest_orders.testing")
 #: Single modules with an API page of their own.
-API_MODULES = ("guest_orders", "guest_orders.ports", "guest_orders.testing")
+API_MODULES = (
+    "guest_orders",
+    "guest_orders.i18n",
+    "guest_orders.messages",
+    "guest_orders.ports",
+    "guest_orders.testing",
+)
 
 
 def api_modules() -> list[str]:

@@ -10,21 +10,30 @@ Needs the ``web`` extra (``pip install 'guest_orders[web]'``).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import signal
+import socket
 import sys
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, BinaryIO, Final
 from urllib.parse import urlsplit
 
 try:
     import sqlalchemy as sa
     import uvicorn
     from sqlalchemy.exc import SQLAlchemyError
+    from starlette.routing import Route
 
     from guest_orders.adapters.sqlalchemy import SqlAlchemyStore, create_schema, make_engine
-    from guest_orders.adapters.web import create_app, openapi_document
+    from guest_orders.adapters.web import (
+        ACCESS_LOGGER_NAME,
+        AccessLog,
+        create_app,
+        openapi_document,
+    )
 except ImportError as error:  # pragma: no cover - depends on the installed extras
     raise ImportError(
         "the guest-orders command needs the web extra: pip install 'guest_orders[web]'"
@@ -32,6 +41,7 @@ except ImportError as error:  # pragma: no cover - depends on the installed extr
 
 from guest_orders.__main__ import VERSION_LINE
 from guest_orders.adapters.memory import InMemoryStore
+from guest_orders.clocks import SystemClock
 from guest_orders.demo import (
     DataFileError,
     DemoData,
@@ -41,13 +51,12 @@ from guest_orders.demo import (
     load_data_file,
     sample_data,
     sample_data_text,
+    with_active_requests,
 )
 from guest_orders.policy import Policy
 from guest_orders.ports import AttemptLimiter, UnitOfWork
 from guest_orders.service import GuestOrders
-
-if TYPE_CHECKING:
-    import socket
+from guest_orders.throttling import AttemptLimits, InMemoryAttemptLimiter
 
 __all__ = ["main"]
 
@@ -104,11 +113,38 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
 
+    defaults = AttemptLimits()
+    serve.add_argument(
+        "--max-failures",
+        type=_positive_int,
+        default=defaults.max_failures,
+        metavar="N",
+        help="failed ownership attempts per order number and per client before every "
+        "attempt is refused (%(default)s)",
+    )
+    serve.add_argument(
+        "--throttle-window",
+        type=_positive_int,
+        default=int(defaults.window.total_seconds()),
+        metavar="SECONDS",
+        help="the sliding window those failures are counted in (%(default)s)",
+    )
+
     openapi = commands.add_parser("openapi", help="print the OpenAPI document the server serves")
     openapi.add_argument("--output", metavar="FILE", type=Path, help="write it to FILE instead")
 
     commands.add_parser("sample-data", help="print the built-in sample data file")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,16 +163,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _limits(args: argparse.Namespace | None) -> AttemptLimits:
+    if args is None:
+        return AttemptLimits()
+    return AttemptLimits(
+        max_failures=args.max_failures, window=timedelta(seconds=args.throttle_window)
+    )
+
+
 def _build_service(store: UnitOfWork, args: argparse.Namespace | None = None) -> GuestOrders:
     """The service the server runs: the store with the default policy and clock, and an
-    attempt limiter: in process, or in Redis with ``--redis``."""
+    attempt limiter with ``--max-failures`` and ``--throttle-window``: in process, or in
+    Redis with ``--redis``."""
     redis_url: str | None = getattr(args, "redis", None)
+    clock = SystemClock()
+    limits = _limits(args)
     if redis_url is None:
-        return GuestOrders(store=store)
-    return GuestOrders(store=store, limiter=_redis_limiter(redis_url))
+        return GuestOrders(store=store, clock=clock, limiter=InMemoryAttemptLimiter(clock, limits))
+    return GuestOrders(store=store, clock=clock, limiter=_redis_limiter(redis_url, limits))
 
 
-def _redis_limiter(url: str) -> AttemptLimiter:
+def _redis_limiter(url: str, limits: AttemptLimits) -> AttemptLimiter:
     """A :class:`RedisAttemptLimiter` on ``url``, checked to answer now rather than at the
     first request."""
     try:
@@ -146,7 +193,7 @@ def _redis_limiter(url: str) -> AttemptLimiter:
             "--redis needs the redis extra: pip install 'guest_orders[redis]'"
         ) from None
     try:
-        limiter = RedisAttemptLimiter(url)
+        limiter = RedisAttemptLimiter(url, limits)
         limiter.ping()
     except Exception as error:  # noqa: BLE001  # bad URL, no server: one line for the user
         location = _redis_location(url)
@@ -203,17 +250,99 @@ def _load(data_file: Path | None) -> DemoData:
         raise CommandError(f"cannot load the data file, nothing was loaded:\n{error}") from None
 
 
-def _database_url(database: str | None) -> str:
-    """The URL to use; the default demo file is deleted first, to start afresh."""
-    if database is not None:
-        return database
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(DEMO_DATABASE_FILE + suffix).unlink(missing_ok=True)
-    return f"sqlite:///{DEMO_DATABASE_FILE}"
+def _shown_url(url: str) -> str:
+    """``url`` as it may be printed: the password masked (``***``)."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return "the given URL"
 
 
-def _seed(engine: sa.Engine, data: DemoData) -> str:
-    """Load ``data`` unless the database already holds it; says which happened."""
+def _hide(text: str, url: str) -> str:
+    """``text`` without the password of ``url``, wherever it is quoted."""
+    try:
+        password = sa.make_url(url).password
+    except (sa.exc.ArgumentError, ValueError):
+        password = None
+    text = text.replace(url, _shown_url(url))
+    return text.replace(str(password), "***") if password else text
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, made before anything else is touched: when
+    the port is taken, nothing has changed yet."""
+    if not 0 <= port <= 65535:
+        raise CommandError(f"--port must be 0 (any free port) to 65535, not {port}")
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as error:
+        raise CommandError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        raise CommandError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+@contextlib.contextmanager
+def _demo_database() -> Iterator[str]:
+    """The default demo database, recreated: only while no other demo server uses it (a
+    lock file next to it says so), so a second start never deletes a running one's data."""
+    lock_path = Path(DEMO_DATABASE_FILE + ".lock")
+    with lock_path.open("a+b") as lock:
+        if not _try_lock(lock):
+            raise CommandError(
+                f"another demo server uses ./{DEMO_DATABASE_FILE}: stop it first, or give "
+                "this one its own --database"
+            )
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(DEMO_DATABASE_FILE + suffix).unlink(missing_ok=True)
+        yield f"sqlite:///{DEMO_DATABASE_FILE}"
+
+
+def _try_lock(file: BinaryIO) -> bool:
+    """Take an exclusive lock on ``file`` for as long as it is open, without waiting."""
+    try:
+        if sys.platform == "win32":
+            import msvcrt  # noqa: PLC0415
+
+            msvcrt.locking(file.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl  # noqa: PLC0415
+
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _make_engine(url: str) -> sa.Engine:
+    try:
+        return make_engine(url)
+    except ModuleNotFoundError as error:
+        extra = _EXTRA_OF_DRIVER.get((error.name or "").partition(".")[0])
+        hint = f": pip install 'guest_orders[{extra}]'" if extra else ""
+        raise CommandError(
+            f"cannot use {_shown_url(url)}: the driver {error.name} is not installed{hint}"
+        ) from None
+    except Exception as error:  # noqa: BLE001  # bad URL, missing driver: one line for the user
+        raise CommandError(f"cannot use the database URL: {_hide(str(error), url)}") from None
+
+
+#: The extra that installs a database driver.
+_EXTRA_OF_DRIVER: Final = {"psycopg": "postgresql", "psycopg2": "postgresql"}
+
+
+def _seed(engine: sa.Engine, data: DemoData, url: str) -> tuple[str, DemoData]:
+    """Load ``data`` unless the database already holds it; says which happened, and gives
+    ``data`` with the active requests the database holds now (for the banner)."""
     store = SqlAlchemyStore(engine)
     try:
         create_schema(engine)
@@ -223,23 +352,28 @@ def _seed(engine: sa.Engine, data: DemoData) -> str:
                 for order in data.orders
             )
         if data.orders and present == len(data.orders):
-            return "already in the database, not loaded again"
-        if present:
+            seeded = "already in the database, not loaded again"
+        elif present:
             raise CommandError(
                 f"the database holds {present} of the {len(data.orders)} orders of the data: "
                 "use an empty database or the one this data was loaded into"
             )
-        store.load(
-            orders=data.orders,
-            reasons=data.reasons,
-            shipping_companies=data.shipping_companies,
-            addresses=data.addresses,
-            cancellation_requests=data.cancellation_requests,
-        )
+        else:
+            store.load(
+                orders=data.orders,
+                reasons=data.reasons,
+                shipping_companies=data.shipping_companies,
+                addresses=data.addresses,
+                cancellation_requests=data.cancellation_requests,
+            )
+            seeded = "loaded"
+        with store.transaction(read_only=True) as repositories:
+            items = [item.pk for order in data.orders for item in order.items]
+            active = repositories.cancellation_requests.active_for_items(items)
     except SQLAlchemyError as error:
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise CommandError(f"cannot use the database: {first_line}") from None
-    return "loaded"
+        raise CommandError(f"cannot use the database: {_hide(first_line, url)}") from None
+    return seeded, with_active_requests(data, active.values())
 
 
 def _public_base_url(host: str, port: int) -> str:
@@ -279,70 +413,84 @@ def _banner(
     return "\n".join(lines)
 
 
-def _make_server(config: uvicorn.Config, on_ready: Callable[[int], None]) -> uvicorn.Server:
+def _make_server(config: uvicorn.Config, on_ready: Callable[[], None]) -> uvicorn.Server:
     class Server(uvicorn.Server):
-        """Calls ``on_ready`` with the port once it listens."""
+        """Calls ``on_ready`` once it serves."""
 
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
             if self.started:
-                on_ready(self.servers[0].sockets[0].getsockname()[1])
+                on_ready()
 
     return Server(config)
 
 
 def _serve(args: argparse.Namespace) -> int:
     data = _load(args.data)
-    url = _database_url(args.database)
-    try:
-        engine = make_engine(url)
-    except Exception as error:  # noqa: BLE001  # bad URL, missing driver: one line for the user
-        raise CommandError(f"cannot use the database URL: {error}") from None
-    try:
-        seeded = _seed(engine, data)
+    limits = _limits(args)  # checked before anything is touched
+    sock = _bind(args.host, args.port)
+    with contextlib.ExitStack() as stack:
+        stack.callback(sock.close)
+        if args.database is not None:
+            url = args.database
+            shown_database = _shown_url(url)
+        else:
+            url = stack.enter_context(_demo_database())
+            shown_database = f"{url} (recreated on start)"
+        engine = _make_engine(url)
+        stack.callback(engine.dispose)
+        seeded, now_data = _seed(engine, data, url)
         service = _build_service(SqlAlchemyStore(engine), args)
         app = create_app(service)
-        shown_database = url if args.database is not None else f"{url} (recreated on start)"
-        source = str(args.data) if args.data is not None else "built-in sample"
         limiter = (
             f"in Redis at {_redis_location(args.redis)} (shared)"
             if args.redis is not None
             else "in this process"
         )
+        limiter += f", {limits.max_failures} per {int(limits.window.total_seconds())} s"
+        banner = _banner(
+            _public_base_url(args.host, sock.getsockname()[1]),
+            database=shown_database,
+            source=str(args.data) if args.data is not None else "built-in sample",
+            seeded=seeded,
+            data=now_data,
+            policy=service.policy,
+            limiter=limiter,
+        )
 
-        def ready(port: int) -> None:
-            base_url = _public_base_url(args.host, port)
-            text = _banner(
-                base_url,
-                database=shown_database,
-                source=source,
-                seeded=seeded,
-                data=data,
-                policy=service.policy,
-                limiter=limiter,
-            )
-            sys.stdout.write(text + "\n")
+        def ready() -> None:
+            sys.stdout.write(banner + "\n")
             sys.stdout.flush()
 
         config = uvicorn.Config(
-            app,
-            host=args.host,
-            port=args.port,
+            AccessLog(app, paths=[r.path for r in app.routes if isinstance(r, Route)]),
             # The app decides whether to trust X-Forwarded-For (create_app's option);
             # uvicorn must not rewrite the client address behind its back.
             proxy_headers=False,
             lifespan="off",
             log_level="info",
+            # uvicorn's access log writes the query string, where a client may put an
+            # email: AccessLog writes method, path, status and duration instead.
+            access_log=False,
         )
+        _log_access_to_stderr()
         server = _make_server(config, ready)
-        _run(server)
-    finally:
-        engine.dispose()
+        _run(server, sock)
     return 0
 
 
-def _run(server: uvicorn.Server) -> None:
-    """Run until SIGINT or SIGTERM, then return normally.
+def _log_access_to_stderr() -> None:
+    """Write :class:`AccessLog`'s records to stderr, as uvicorn writes its own."""
+    logger = logging.getLogger(ACCESS_LOGGER_NAME)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+def _run(server: uvicorn.Server, sock: socket.socket) -> None:
+    """Serve on ``sock`` until SIGINT or SIGTERM, then return normally.
 
     uvicorn re-raises the signal that stopped it once it is done; with the server's own
     handler installed around it, that repeat is a no-op instead of a KeyboardInterrupt.
@@ -350,7 +498,7 @@ def _run(server: uvicorn.Server) -> None:
     handled = (signal.SIGINT, signal.SIGTERM)
     previous: dict[int, Any] = {sig: signal.signal(sig, server.handle_exit) for sig in handled}
     try:
-        server.run()
+        server.run(sockets=[sock])
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

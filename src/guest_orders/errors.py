@@ -3,7 +3,7 @@
 Every error is a :class:`GuestOrderError` with a stable ``code``, a safe message (no
 personal data, no internals) and an ``http_status`` hint that a transport maps onto its
 own responses. :func:`guest_orders.render_error` turns any of them into a Django REST
-framework style body.
+framework style body, its messages in the guest's locale (:mod:`guest_orders.i18n`).
 """
 
 from __future__ import annotations
@@ -13,32 +13,50 @@ from typing import ClassVar, TypeAlias, Union
 
 import attrs
 
+from guest_orders.i18n import DEFAULT_LOCALE, translate
+from guest_orders.messages import format_message
 from guest_orders.messages import message as _message
 
 __all__ = [
+    "DuplicateKey",
     "ErrorDetail",
     "ErrorTree",
     "GuestOrderError",
     "IdempotencyKeyReused",
     "InvalidRequest",
+    "MalformedJson",
     "OrderNotFound",
     "RulesViolated",
     "TooManyAttempts",
+    "TooManyJsonValues",
     "Violation",
 ]
 
 
 @attrs.frozen
 class ErrorDetail:
-    """One problem with one field: a stable machine-readable code and a safe message."""
+    """One problem with one field: a stable machine-readable code and a safe message.
+
+    ``message`` is in English; :meth:`in_locale` says it in another locale. A detail made
+    by :meth:`of` keeps its message id and values for that (they take no part in
+    equality); another detail's message is translated as written, when a catalog has it.
+    """
 
     code: str
     message: str
+    message_id: str | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
+    params: Mapping[str, object] = attrs.field(factory=dict, kw_only=True, eq=False, repr=False)
 
     @classmethod
     def of(cls, code: str, /, **params: object) -> ErrorDetail:
         """The detail of ``code`` with its message from :mod:`guest_orders.messages`."""
-        return cls(code, _message(code, **params))
+        return cls(code, format_message(code, params), message_id=code, params=params)
+
+    def in_locale(self, locale: str) -> str:
+        """The message in ``locale`` (see :func:`guest_orders.i18n.resolve_locale`)."""
+        if self.message_id is None:
+            return translate(self.message, locale)
+        return format_message(self.message_id, self.params, locale=locale)
 
 
 #: Errors addressed by field path, in Django REST framework's nesting: a mapping of
@@ -60,6 +78,9 @@ class GuestOrderError(Exception):
     code: ClassVar[str] = "error"
     http_status: ClassVar[int] = 400
     message: ClassVar[str] = _message("error")
+    #: The locale :func:`guest_orders.render_error` says the messages in, unless told
+    #: otherwise: :class:`guest_orders.GuestOrders` sets the one it was called with.
+    locale: str = DEFAULT_LOCALE
 
     def __init__(self) -> None:
         super().__init__(self.message)
@@ -121,6 +142,29 @@ class TooManyAttempts(GuestOrderError):
     def __init__(self, retry_after: int) -> None:
         super().__init__()
         self.retry_after = retry_after
+
+
+class MalformedJson(GuestOrderError):
+    """The body is not one JSON value encoded in UTF-8 (see
+    :func:`guest_orders.wire.decode_json`)."""
+
+    code = "parse_error"
+    message = _message("parse_error.json")
+
+
+class DuplicateKey(MalformedJson):
+    """A JSON object of the body names one key twice: refused, because a proxy or a
+    firewall that reads the first one would see another request than the library."""
+
+    code = "duplicate_key"
+    message = _message(code)
+
+
+class TooManyJsonValues(MalformedJson):
+    """The body holds more JSON values than any valid request: refused before decoding."""
+
+    code = "too_many_values"
+    message = _message(code)
 
 
 class IdempotencyKeyReused(GuestOrderError):

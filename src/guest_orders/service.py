@@ -2,19 +2,23 @@
 
 A web adapter holds one :class:`GuestOrders` and calls one method per endpoint with the
 body it received; it gets JSON-ready data back, or a :class:`guest_orders.GuestOrderError`
-it renders with :func:`guest_orders.render_error`.
+it renders with :func:`guest_orders.render_error`. Every method takes the guest's
+``locale`` (an HTTP adapter gets it from :func:`guest_orders.i18n.negotiate_locale`): the
+messages of a raised error and the reasons' subjects are in it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import attrs
 
 from guest_orders.clocks import SystemClock
 from guest_orders.domain import CancellationCommand, CancellationRequest
-from guest_orders.errors import InvalidRequest
+from guest_orders.errors import GuestOrderError, InvalidRequest
+from guest_orders.i18n import resolve_locale
 from guest_orders.policy import Policy
 from guest_orders.ports import AttemptLimiter, Clock, UnitOfWork
 from guest_orders.throttling import InMemoryAttemptLimiter
@@ -57,23 +61,30 @@ class GuestOrders:
     )
 
     def lookup(
-        self, payload: Mapping[str, Any], *, form: bool = False, client: str | None = None
+        self,
+        payload: Mapping[str, Any],
+        *,
+        form: bool = False,
+        client: str | None = None,
+        locale: str | None = None,
     ) -> list[dict[str, Any]]:
         """``POST /users/orders/anonymous/``: the one-order list.
 
         ``form``: the payload came from form fields (strings); ``client``: a key for the
         caller (the web adapter passes the client address) that failed attempts count
-        against.
+        against; ``locale``: the guest's language, for the messages of an error raised
+        (English by default).
         """
-        query = parse_lookup(payload, policy=self.policy, form=form)
-        snapshot = lookup_order(
-            query,
-            uow=self.store,
-            clock=self.clock,
-            policy=self.policy,
-            limiter=self.limiter,
-            client=client,
-        )
+        with _errors_in(locale):
+            query = parse_lookup(payload, policy=self.policy, form=form)
+            snapshot = lookup_order(
+                query,
+                uow=self.store,
+                clock=self.clock,
+                policy=self.policy,
+                limiter=self.limiter,
+                client=client,
+            )
         return render_lookup(snapshot)
 
     def request_cancellation(
@@ -83,17 +94,20 @@ class GuestOrders:
         form: bool = False,
         client: str | None = None,
         idempotency_key: str | None = None,
+        locale: str | None = None,
     ) -> dict[str, Any]:
         """``POST /users/orders/anonymous/cancellation_requests/``: the created request.
 
         ``idempotency_key`` (the ``Idempotency-Key`` header): a retry with the same key and
         the same payload answers the first response again and creates nothing; see
-        :func:`guest_orders.use_cases.request_cancellation`.
+        :func:`guest_orders.use_cases.request_cancellation`. ``locale`` as for
+        :meth:`lookup`.
         """
-        command = _parse_with_key(
-            parse_cancellation, payload, policy=self.policy, form=form, key=idempotency_key
-        )
-        (created,) = self._run(command, client, idempotency_key)
+        with _errors_in(locale):
+            command = _parse_with_key(
+                parse_cancellation, payload, policy=self.policy, form=form, key=idempotency_key
+            )
+            (created,) = self._run(command, client, idempotency_key)
         return render_cancellation_request(created)
 
     def request_bulk_cancellation(
@@ -103,16 +117,21 @@ class GuestOrders:
         form: bool = False,
         client: str | None = None,
         idempotency_key: str | None = None,
+        locale: str | None = None,
     ) -> list[dict[str, Any]]:
         """``POST /users/orders/anonymous/bulk_cancellation_requests/``: the created
-        requests. ``idempotency_key`` as for :meth:`request_cancellation`."""
-        command = _parse_with_key(
-            parse_bulk_cancellation, payload, policy=self.policy, form=form, key=idempotency_key
-        )
-        return [
-            render_cancellation_request(request)
-            for request in self._run(command, client, idempotency_key)
-        ]
+        requests. ``idempotency_key`` as for :meth:`request_cancellation`, ``locale`` as
+        for :meth:`lookup`."""
+        with _errors_in(locale):
+            command = _parse_with_key(
+                parse_bulk_cancellation,
+                payload,
+                policy=self.policy,
+                form=form,
+                key=idempotency_key,
+            )
+            created = self._run(command, client, idempotency_key)
+        return [render_cancellation_request(request) for request in created]
 
     def _run(
         self, command: CancellationCommand, client: str | None, idempotency_key: str | None
@@ -127,9 +146,26 @@ class GuestOrders:
             idempotency_key=idempotency_key,
         )
 
-    def cancellation_reasons(self) -> dict[str, Any]:
-        """``GET /users/orders/cancellation_reasons/``: active reasons, paginated shape."""
-        return render_reasons(list_cancellation_reasons(uow=self.store))
+    def cancellation_reasons(self, *, locale: str | None = None) -> dict[str, Any]:
+        """``GET /users/orders/cancellation_reasons/``: active reasons, paginated shape.
+
+        Each ``subject`` in ``locale`` when the reason has a translation for it, else as
+        written (see :func:`guest_orders.wire.render_reasons`).
+        """
+        with _errors_in(locale):
+            reasons = list_cancellation_reasons(uow=self.store)
+        return render_reasons(reasons, locale=locale)
+
+
+@contextmanager
+def _errors_in(locale: str | None) -> Iterator[None]:
+    """Give a :class:`GuestOrderError` raised inside the ``locale`` it is rendered in."""
+    try:
+        yield
+    except GuestOrderError as error:
+        if locale is not None:
+            error.locale = resolve_locale(locale)
+        raise
 
 
 def _parse_with_key(

@@ -25,8 +25,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-from guest_orders.errors import GuestOrderError, TooManyAttempts
+from guest_orders.errors import GuestOrderError, MalformedJson, TooManyAttempts
 from guest_orders.messages import message as _message
+from guest_orders.wire import RESPONSE_HEADERS, decode_json
 
 __all__ = [
     "BULK_CANCELLATION_PATH",
@@ -59,6 +60,7 @@ __all__ = [
     "encode_json",
     "error_headers",
     "form_fields",
+    "language_headers",
     "media_type",
 ]
 
@@ -85,12 +87,6 @@ NOT_IN_FORMS: Final[Mapping[str, tuple[str, ...]]] = {
 #: raise it when the policy's image limits call for more.
 DEFAULT_MAX_BODY_BYTES: Final = 8 * 1024 * 1024
 
-#: Headers of every answer: personal data is never cached, JSON is never sniffed as HTML.
-RESPONSE_HEADERS: Final[Mapping[str, str]] = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-}
-
 JSON: Final = "application/json"
 URLENCODED: Final = "application/x-www-form-urlencoded"
 MULTIPART: Final = "multipart/form-data"
@@ -116,10 +112,6 @@ class MalformedBody(TransportError):
     code = "parse_error"
     http_status = 400
     message = _message(code)
-
-
-class MalformedJson(MalformedBody):
-    message = _message("parse_error.json")
 
 
 class MalformedForm(MalformedBody):
@@ -170,10 +162,17 @@ class ServerError(TransportError):
     message = _message(code)
 
 
-def error_headers(error: GuestOrderError) -> dict[str, str]:
-    """The headers of an error answer: :data:`RESPONSE_HEADERS`, and ``Retry-After`` for
+def language_headers(locale: str) -> dict[str, str]:
+    """The headers of an answer whose messages are in ``locale`` (negotiated from
+    ``Accept-Language`` with :func:`guest_orders.i18n.negotiate_locale`)."""
+    return {"Content-Language": locale, "Vary": "Accept-Language"}
+
+
+def error_headers(error: GuestOrderError, locale: str | None = None) -> dict[str, str]:
+    """The headers of an error answer: :data:`RESPONSE_HEADERS`, the language of its
+    messages (``locale``, else the error's own), and ``Retry-After`` for
     :class:`guest_orders.TooManyAttempts`."""
-    headers = dict(RESPONSE_HEADERS)
+    headers = {**dict(RESPONSE_HEADERS), **language_headers(locale or error.locale)}
     if isinstance(error, TooManyAttempts):
         headers["Retry-After"] = str(error.retry_after)
     return headers
@@ -192,18 +191,6 @@ def media_type(header: str) -> tuple[str, dict[str, str]]:
             value = re.sub(r"\\(.)", r"\1", value[1:-1])
         params[match[1].lower()] = value
     return kind.strip().lower(), params
-
-
-def _reject_constant(_name: str) -> Any:
-    raise ValueError("NaN and Infinity are not JSON")
-
-
-def decode_json(body: bytes) -> Any:
-    """One JSON value in UTF-8, or :class:`MalformedJson`."""
-    try:
-        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
-    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
-        raise MalformedJson from None
 
 
 def form_fields(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:

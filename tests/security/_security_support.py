@@ -36,6 +36,7 @@ from _builders import (
 from guest_orders.adapters.memory import InMemoryStore
 from guest_orders.domain import Order
 from guest_orders.errors import GuestOrderError
+from guest_orders.i18n import LOCALES
 from guest_orders.wire import render_error
 
 # --- the canaries: personal data that must never leak -------------------------------------
@@ -272,8 +273,9 @@ def error_texts(error: GuestOrderError) -> Iterator[str]:
     yield repr(error)
     yield repr(error.args)
     yield repr(error.errors)
-    yield json.dumps(render_error(error), ensure_ascii=False)
-    yield json.dumps(render_error(error))  # escaped, as some encoders write it
+    for locale in LOCALES:  # in every language the library speaks
+        yield json.dumps(render_error(error, locale=locale), ensure_ascii=False)
+        yield json.dumps(render_error(error, locale=locale))  # escaped, as some encoders write
 
 
 def assert_no_pii(where: str, texts: Iterable[str]) -> None:

@@ -22,7 +22,6 @@ from guest_orders.adapters.sqlalchemy import (
     SqlAlchemyImageStore,
     SqlAlchemyStore,
     UtcDateTime,
-    _driver,
     cancellation_request_images,
     cancellation_requests,
     create_schema,
@@ -632,10 +631,9 @@ def test_a_transaction_that_raises_is_rolled_back(
     assert count_request_rows(engine) == EMPTY
 
 
-# --- the lookup's SELECTs on the DBAPI connection ------------------------------------------
-# find_by_number, active_for_items and the carriers' list_active run on the transaction's
-# DBAPI connection (``_driver``); through exec_driver_sql when a listener or the SQL log
-# watches; through Core on other drivers. All three read the same.
+# --- the lookup's SELECTs ------------------------------------------------------------------
+# find_by_number, active_for_items and the carriers' list_active: Core statements, read
+# exactly (types, Decimal scales, offsets) in read-write and read-only transactions alike.
 
 
 def _exact(value: Any) -> Any:
@@ -704,51 +702,34 @@ class _Recorder:
         return record
 
 
-def test_the_lookup_reads_alike_on_every_path(
+def test_the_lookup_reads_alike_in_every_transaction(
     engine: sa.Engine, store: SqlAlchemyStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     numbers, items = _seed_lookup_data(store)
     recorder = _Recorder(monkeypatch, engine)
-
-    direct = _lookup_reads(store, numbers, items)
-    assert recorder.statements == []  # nothing went through SQLAlchemy's execution
-
-    def listener(*_args: Any) -> None:
-        pass
-
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    try:
-        observed = _lookup_reads(store, numbers, items)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
     sqlite = engine.dialect.name == "sqlite"
+
+    read_write = _lookup_reads(store, numbers, items)
+    # Every statement goes through SQLAlchemy's execution (what listeners and logs see).
+    assert recorder.statements == ["BEGIN"] * sqlite + ["SELECT"] * 6
+    recorder.statements.clear()
+    read_only = _lookup_reads(store, numbers, items, read_only=True)
     assert recorder.statements == ["BEGIN"] * sqlite + ["SELECT"] * 6
 
-    recorder.statements.clear()
-    # As on any other driver: nothing compiled for it, no read-only transaction on it.
-    monkeypatch.setattr(_driver, "_DRIVERS", frozenset())
-    monkeypatch.setattr(_driver.DriverSelect, "compiled", lambda _self, _dialect: None)
-    core = _lookup_reads(store, numbers, items)
-    assert recorder.statements == ["SELECT"] * 6  # BEGIN IMMEDIATE, unobserved, stays raw
-    recorder.statements.clear()
-    core_read_only = _lookup_reads(SqlAlchemyStore(engine), numbers, items, read_only=True)
-    assert recorder.statements == ["SELECT"] * 6
-    assert _exact(core_read_only) == _exact(core)
-
-    orders, active, none, carriers = direct
+    orders, active, none, carriers = read_write
     assert orders[0] == full_order(item_pks=(103, 101, 102))
     assert orders[1:] == [minimal_order(), None]
     assert sorted(active) == [101, 102]
     assert none == {}
     assert [c.pk for c in carriers] == [9, COMPANY]
-    assert _exact(direct) == _exact(observed) == _exact(core)
+    assert _exact(read_write) == _exact(read_only)
 
 
 def test_a_schema_translate_map_is_honoured(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Core renders the schemas of each execution: with a ``schema_translate_map``, the
-    lookup's SELECTs go through it."""
+    """Core renders the schemas of each execution: the lookup's SELECTs honour a
+    ``schema_translate_map``."""
     engine = make_engine(f"sqlite:///{tmp_path / 'shop.sqlite3'}")
     create_schema(engine)
     seed(SqlAlchemyStore(engine), full_order())
@@ -761,23 +742,7 @@ def test_a_schema_translate_map_is_honoured(
             assert len(repos.shipping_companies.list_active()) == 2
     finally:
         engine.dispose()
-    assert recorder.statements == ["SELECT"] * 3
-
-
-def test_statements_on_the_dbapi_connection_fail_as_sqlalchemy_errors(
-    engine: sa.Engine, store: SqlAlchemyStore
-) -> None:
-    order = full_order()
-    seed(store, order)
-    with engine.begin() as connection:
-        connection.exec_driver_sql("ALTER TABLE orders RENAME TO orders_elsewhere")
-
-    with pytest.raises(sa.exc.DBAPIError) as caught, store.transaction() as repos:
-        repos.orders.find_by_number(order.number)
-    message = str(caught.value)
-    assert "orders" in message
-    assert "parameters hidden" in message
-    assert order.number not in message
+    assert [s for s in recorder.statements if s != "BEGIN"] == ["SELECT"] * 3
 
 
 @pytest.mark.postgres
@@ -787,8 +752,7 @@ def test_a_connection_lost_under_a_lookup_is_replaced(
 ) -> None:
     """Without ``pool_pre_ping``, a dead pooled connection fails its first statement: the
     error is SQLAlchemy's, the connection is invalidated, and the next transaction gets a
-    fresh one. Read-only: the statement runs on the pooled DBAPI connection, without a
-    ``Connection`` until the error needs SQLAlchemy's handling."""
+    fresh one, in read-write and read-only transactions alike."""
     store, order = _with_full_order(pg_engine)
     with store.transaction() as repos:
         pid = repos.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
@@ -836,9 +800,8 @@ def test_sql_logging_sees_the_lookup_without_its_values(
 
 
 # --- read-only transactions -----------------------------------------------------------------
-# transaction(read_only=True), the lookup's: on a pooled DBAPI connection when nothing
-# watches the engine, a Connection made only for a statement that needs Core; on SQLite a
-# plain BEGIN, which never waits for a writer.
+# transaction(read_only=True), the lookup's: on SQLite a plain BEGIN, which never waits for
+# a writer; otherwise a transaction like any other.
 
 
 class _Boom(Exception):
@@ -852,61 +815,23 @@ def _with_full_order(engine: sa.Engine) -> tuple[SqlAlchemyStore, Order]:
     return store, order
 
 
-def test_a_read_only_lookup_reads_alike_without_sqlalchemys_execution(
-    engine: sa.Engine,
-    store: SqlAlchemyStore,
-    monkeypatch: pytest.MonkeyPatch,
-    record_statements: Any,
+def test_a_read_only_lookup_begins_without_a_write_lock(
+    engine: sa.Engine, store: SqlAlchemyStore, record_statements: Any
 ) -> None:
     numbers, items = _seed_lookup_data(store)
-    recorder = _Recorder(monkeypatch, engine)
     events: list[str] = []
     sa.event.listen(engine, "begin", lambda _connection: events.append("begin"))
 
-    read_only = _lookup_reads(store, numbers, items, read_only=True)
-    assert recorder.statements == []  # nothing went through SQLAlchemy's execution
-    assert events == []  # nor through its Connection and transaction
-    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
-
-    with record_statements(engine) as statements:  # watched: a Connection, every statement
-        watched = _lookup_reads(store, numbers, items, read_only=True)
+    with record_statements(engine) as statements:
+        read_only = _lookup_reads(store, numbers, items, read_only=True)
     sqlite = engine.dialect.name == "sqlite"
     # A plain BEGIN on SQLite, not make_engine's BEGIN IMMEDIATE: no write lock.
     assert [s.split(None, 1)[0] if s.startswith("SELECT") else s for s in statements] == [
         "BEGIN"
     ] * sqlite + ["SELECT"] * 6
-    assert _exact(read_only) == _exact(watched) == _exact(_lookup_reads(store, numbers, items))
-
-
-def test_read_only_transactions_fall_back_for_class_listeners_and_logging(
-    engine: sa.Engine,
-    store: SqlAlchemyStore,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    numbers, items = _seed_lookup_data(store)
-    recorder = _Recorder(monkeypatch, engine)
-    expected = ["SELECT"] * 6
-
-    def listener(*_args: Any) -> None:
-        pass
-
-    for target in (sa.Engine, sa.Connection):
-        sa.event.listen(target, "before_cursor_execute", listener)
-        try:
-            _lookup_reads(store, numbers, items, read_only=True)
-        finally:
-            sa.event.remove(target, "before_cursor_execute", listener)
-        seen = [s for s in recorder.statements if s != "BEGIN"]
-        assert seen == expected, target
-        recorder.statements.clear()
-        _lookup_reads(store, numbers, items, read_only=True)
-        assert recorder.statements == [], f"{target}'s listener removed: no fallback"
-
-    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
-    _lookup_reads(store, numbers, items, read_only=True)
-    assert [s for s in recorder.statements if s != "BEGIN"] == expected
-    assert any("FROM orders LEFT OUTER JOIN order_items" in r.getMessage() for r in caplog.records)
+    assert events == ["begin"]  # SQLAlchemy's own transaction: its events fire
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert _exact(read_only) == _exact(_lookup_reads(store, numbers, items))
 
 
 def test_a_read_only_transaction_does_not_wait_for_a_sqlite_writer(tmp_path: Path) -> None:
@@ -921,17 +846,7 @@ def test_a_read_only_transaction_does_not_wait_for_a_sqlite_writer(tmp_path: Pat
 
             with store.transaction(read_only=True) as repos:
                 assert repos.orders.find_by_number(order.number) == order
-                assert repos.reasons.list_active()  # Core, in the same transaction
-
-            def listener(*_args: Any) -> None:
-                pass
-
-            sa.event.listen(engine, "before_cursor_execute", listener)  # the Connection path
-            try:
-                with store.transaction(read_only=True) as repos:
-                    assert repos.orders.find_by_number(order.number) == order
-            finally:
-                sa.event.remove(engine, "before_cursor_execute", listener)
+                assert repos.reasons.list_active()
 
             with pytest.raises(sa.exc.OperationalError, match="locked"), store.transaction():
                 pass
@@ -949,8 +864,8 @@ def _active_reasons(store: SqlAlchemyStore) -> list[int]:
 
 
 def test_core_statements_join_the_read_only_transaction(engine: sa.Engine) -> None:
-    """A Core statement (``reasons``, ``.connection``) after the DBAPI reads runs in the
-    same database transaction, and the connection goes back to the pool."""
+    """Every statement of a read-only transaction (``reasons``, ``.connection``) runs in
+    the same database transaction, and the connection goes back to the pool."""
     store, order = _with_full_order(engine)
     active_reasons = _active_reasons(store)
     assert active_reasons
@@ -1037,11 +952,9 @@ def test_an_unreachable_database_fails_as_a_sqlalchemy_error(tmp_path: Path) -> 
     engine.dispose()
 
 
-def test_a_stored_value_outside_an_enum_is_refused_on_every_path(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The DBAPI path writes SQLAlchemy's enum processor out as a dict lookup; a value the
-    enum does not know still goes to the processor, which refuses it as Core does."""
+def test_a_stored_value_outside_an_enum_is_refused_on_every_path(tmp_path: Path) -> None:
+    """A stored value the enum does not know is refused by SQLAlchemy's enum type, in
+    read-write and read-only transactions alike."""
     engine = make_engine(f"sqlite:///{tmp_path / 'shop.sqlite3'}")
     create_schema(engine)
     store, order = _with_full_order(engine)
@@ -1055,36 +968,17 @@ def test_a_stored_value_outside_an_enum_is_refused_on_every_path(
                 store.transaction(read_only=read_only) as repos,
             ):
                 repos.orders.find_by_number(order.number)
-        monkeypatch.setattr(_driver.DriverSelect, "compiled", lambda _self, _dialect: None)
-        with (
-            pytest.raises(LookupError, match="'999' is not among the defined enum values"),
-            store.transaction() as repos,
-        ):
-            repos.orders.find_by_number(order.number)
     finally:
         engine.dispose()
 
 
-def test_a_read_only_transaction_ends_itself_before_the_pool_takes_it_back(
-    engine: sa.Engine,
-) -> None:
-    """It commits (or rolls back) on the DBAPI connection, then tells the pool so, as a
-    ``Connection`` does: no second rollback on return, and no transaction left open."""
+def test_a_read_only_transaction_leaves_no_transaction_open(engine: sa.Engine) -> None:
+    """Committed or rolled back, the pooled connection goes back with no transaction open."""
     store, order = _with_full_order(engine)
-    resets: list[bool] = []
-
-    def on_reset(_dbapi: Any, _record: Any, state: Any) -> None:
-        resets.append(state.transaction_was_reset)
-
-    sa.event.listen(engine, "reset", on_reset)
-    try:
-        with store.transaction(read_only=True) as repos:
-            repos.orders.find_by_number(order.number)
-        with pytest.raises(_Boom), store.transaction(read_only=True) as repos:
-            raise _Boom
-    finally:
-        sa.event.remove(engine, "reset", on_reset)
-    assert resets == [True, True]
+    with store.transaction(read_only=True) as repos:
+        repos.orders.find_by_number(order.number)
+    with pytest.raises(_Boom), store.transaction(read_only=True) as repos:
+        raise _Boom
     raw: Any = engine.raw_connection()
     try:
         dbapi = raw.driver_connection

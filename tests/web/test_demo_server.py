@@ -3,8 +3,10 @@ over HTTP, stopped with Ctrl-C (SIGINT). Also the command's other paths, in proc
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -12,8 +14,10 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import attrs
@@ -24,9 +28,18 @@ import sqlalchemy as sa
 from guest_orders import cli
 from guest_orders.adapters.memory import InMemoryStore
 from guest_orders.adapters.redis import RedisAttemptLimiter
-from guest_orders.adapters.sqlalchemy import make_engine
-from guest_orders.demo import load_data, sample_data, sample_data_text
-from guest_orders.errors import TooManyAttempts
+from guest_orders.adapters.sqlalchemy import SqlAlchemyStore, make_engine
+from guest_orders.demo import (
+    demo_requests,
+    describe_orders,
+    load_data,
+    sample_data,
+    sample_data_text,
+)
+from guest_orders.domain import CancellationRequest
+from guest_orders.errors import OrderNotFound, TooManyAttempts
+from guest_orders.policy import Policy
+from guest_orders.service import GuestOrders
 from guest_orders.throttling import AttemptLimits, InMemoryAttemptLimiter, attempt_keys
 from web._web_support import (
     CANCELLABLE,
@@ -34,6 +47,7 @@ from web._web_support import (
     REFUNDABLE,
     REGISTERED,
     REPO_ROOT,
+    sample_store,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -251,10 +265,11 @@ def test_a_data_file_is_served(tmp_path: Path) -> None:
 
 
 def test_loading_twice_into_the_same_database_does_not_fail(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    engine = make_engine(url)
     try:
-        assert cli._seed(engine, sample_data()) == "loaded"
-        assert cli._seed(engine, sample_data()).startswith("already in the database")
+        assert cli._seed(engine, sample_data(), url)[0] == "loaded"
+        assert cli._seed(engine, sample_data(), url)[0].startswith("already in the database")
         with engine.connect() as connection:
             count = connection.execute(sa.text("select count(*) from orders")).scalar_one()
         assert count == 5
@@ -262,7 +277,7 @@ def test_loading_twice_into_the_same_database_does_not_fail(tmp_path: Path) -> N
         document["orders"].append({**document["orders"][0], "pk": 99, "number": "NEW-1"})
         document["orders"][-1]["items"] = []
         with pytest.raises(cli.CommandError, match="holds 5 of the 6 orders"):
-            cli._seed(engine, load_data(document))
+            cli._seed(engine, load_data(document), url)
     finally:
         engine.dispose()
 
@@ -271,14 +286,14 @@ def test_the_default_database_is_recreated(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.chdir(tmp_path)
     (tmp_path / cli.DEMO_DATABASE_FILE).write_text("stale")
     (tmp_path / (cli.DEMO_DATABASE_FILE + "-wal")).write_text("stale")
-    assert cli._database_url(None) == f"sqlite:///{cli.DEMO_DATABASE_FILE}"
-    assert not (tmp_path / cli.DEMO_DATABASE_FILE).exists()
-    assert not (tmp_path / (cli.DEMO_DATABASE_FILE + "-wal")).exists()
-    assert cli._database_url("sqlite:///keep.sqlite3") == "sqlite:///keep.sqlite3"
+    with cli._demo_database() as url:
+        assert url == f"sqlite:///{cli.DEMO_DATABASE_FILE}"
+        assert not (tmp_path / cli.DEMO_DATABASE_FILE).exists()
+        assert not (tmp_path / (cli.DEMO_DATABASE_FILE + "-wal")).exists()
 
 
 def test_a_bad_database_url_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["serve", "--database", "no-such-scheme://x"]) == 2
+    assert cli.main(["serve", "--port", "0", "--database", "no-such-scheme://x"]) == 2
     assert "cannot use the database" in capsys.readouterr().err
 
 
@@ -336,7 +351,7 @@ def test_an_unusable_redis_is_one_line_without_its_password(
     url: str, shown: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     database = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    assert cli.main(["serve", "--database", database, "--redis", url]) == 2
+    assert cli.main(["serve", "--port", "0", "--database", database, "--redis", url]) == 2
     error = capsys.readouterr().err
     assert error.startswith(f"guest-orders: error: cannot use Redis at {shown}: ")
     assert "s3cret" not in error
@@ -367,3 +382,275 @@ def test_the_server_counts_failed_attempts_in_redis(tmp_path: Path, redis_url: s
         assert "Traceback" not in server.errors()
     finally:
         shared.clear(keys)
+
+
+# --- the demo never loses data, never shows secrets ---------------------------------------------
+
+
+def _start(cwd: Path, *args: str) -> Server:
+    """``guest-orders serve`` in ``cwd`` with the default demo database, on a free port."""
+    port = free_port()
+    out, err = cwd / f"stdout-{port}.txt", cwd / f"stderr-{port}.txt"
+    command = [sys.executable, "-m", "guest_orders.cli", "serve", "--port", str(port), *args]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, cwd=cwd, env=env)  # noqa: S603
+    return Server(process, f"http://127.0.0.1:{port}", out, err)
+
+
+def _second(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "guest_orders.cli", "serve", *args]
+    return subprocess.run(  # noqa: S603
+        command, cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_a_second_demo_changes_nothing_of_the_first(tmp_path: Path) -> None:
+    """Finding: a second ``make demo`` deleted and re-seeded the first one's database
+    before it found the port busy."""
+    first = _start(tmp_path)
+    try:
+        _wait_until_ready(first)
+        database = tmp_path / cli.DEMO_DATABASE_FILE
+        inode = database.stat().st_ino
+        with httpx.Client(base_url=first.base_url) as http:
+            created = http.post(
+                "/users/orders/anonymous/cancellation_requests/",
+                json={
+                    **CANCELLABLE,
+                    "order_item": 1002,
+                    "reason": 2,
+                    "cancellation_type": "cancel",
+                },
+            )
+            assert created.status_code == 201
+            port = first.base_url.rsplit(":", 1)[1]
+            same_port = _second(tmp_path, "--port", port)
+            other_port = _second(tmp_path, "--port", "0")
+            assert database.stat().st_ino == inode
+            again = http.post(
+                "/users/orders/anonymous/cancellation_requests/",
+                json={
+                    **CANCELLABLE,
+                    "order_item": 1002,
+                    "reason": 2,
+                    "cancellation_type": "cancel",
+                },
+            )
+            assert again.json()["code"] == "cancellation_request_100_1"  # still stored
+        assert same_port.returncode == other_port.returncode == 2
+        assert same_port.stderr.startswith(
+            f"guest-orders: error: cannot listen on 127.0.0.1:{port}"
+        )
+        assert other_port.stderr.startswith("guest-orders: error: another demo server uses")
+        for second in (same_port, other_port):
+            assert second.stderr.count("\n") == 1, second.stderr
+            assert second.stdout == ""
+        assert first.interrupt() == 0
+    finally:
+        if first.process.poll() is None:
+            first.process.kill()
+
+
+def test_an_impossible_port_is_one_line(tmp_path: Path) -> None:
+    result = _second(tmp_path, "--port", "99999")
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == "guest-orders: error: --port must be 0 (any free port) to 65535, not 99999\n"
+    )
+    assert not (tmp_path / cli.DEMO_DATABASE_FILE).exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://shop:s3cret@127.0.0.1:1/shop", "postgresql://shop:***@127.0.0.1:1/shop"),
+        ("sqlite:///nowhere/x.sqlite3?password=s3cret", None),
+    ],
+)
+def test_an_unusable_database_is_one_line_without_its_password(
+    url: str, shown: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Finding: the demo printed the password of ``--database postgresql://user:password@…``."""
+    assert cli.main(["serve", "--port", "0", "--database", url]) == 2
+    error = capsys.readouterr().err
+    assert "s3cret" not in error
+    assert error.count("\n") == 1
+    if shown is not None:
+        assert cli._shown_url(url) == shown
+
+
+def test_a_missing_driver_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if not installed
+    url = "postgresql://shop:s3cret@127.0.0.1:1/shop"
+    assert cli.main(["serve", "--port", "0", "--database", url]) == 2
+    assert capsys.readouterr().err == (
+        "guest-orders: error: cannot use postgresql://shop:***@127.0.0.1:1/shop: the driver "
+        "psycopg is not installed: pip install 'guest_orders[postgresql]'\n"
+    )
+
+
+@pytest.mark.postgres
+def test_the_banner_masks_the_database_password(tmp_path: Path, postgres_url: str) -> None:
+    """On a schema of its own (``search_path``), dropped afterwards."""
+    schema = f"guest_orders_demo_{uuid.uuid4().hex[:16]}"
+    admin = make_engine(postgres_url)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        url = (
+            sa.make_url(postgres_url)
+            .set(password="s3cret-pw")  # noqa: S106  # a canary; trust authentication ignores it
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+        with running_server(tmp_path, "--database", url) as server:
+            output = server.output()
+            assert "s3cret-pw" not in output + server.errors()
+            assert "postgres:***@" in output
+            assert server.interrupt() == 0
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+def test_after_a_restart_on_a_kept_database_the_banner_offers_only_what_still_works(
+    tmp_path: Path,
+) -> None:
+    """Finding: after a restart on a kept database, the banner still offered items that
+    already had a request."""
+    url = f"sqlite:///{tmp_path / 'kept.sqlite3'}"
+    engine = make_engine(url)
+    try:
+        _seeded, first_data = cli._seed(engine, sample_data(), url)
+        service = GuestOrders(store=SqlAlchemyStore(engine))
+        for request in demo_requests(first_data, policy=service.policy, now=datetime.now(UTC)):
+            if request.json is not None and "cancellation_requests" in request.path:
+                if "cancel_order_items" in request.json:
+                    service.request_bulk_cancellation(request.json)
+                else:
+                    service.request_cancellation(request.json)
+        seeded, kept_data = cli._seed(engine, sample_data(), url)
+        assert seeded.startswith("already in the database")
+        with GuestOrders(store=SqlAlchemyStore(engine)).store.transaction() as repos:
+            items = [item.pk for order in kept_data.orders for item in order.items]
+            taken = set(repos.cancellation_requests.active_for_items(items))
+        now = datetime.now(UTC)
+        for request in demo_requests(kept_data, policy=service.policy, now=now):
+            body = dict(request.json or {})
+            asked = {body.get("order_item")} | {
+                item["order_item"] for item in body.get("cancel_order_items", [])
+            }
+            assert not asked & taken, f"{request.title} asks for an item that has a request"
+        described = "\n".join(describe_orders(kept_data, policy=service.policy, now=now))
+        for pk in taken:
+            assert f"item {pk} has an active request" in described
+    finally:
+        engine.dispose()
+
+
+def test_the_banner_takes_time_linear_in_orders_and_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Finding: it was quadratic (orders x requests): every order scanned every request.
+    Counted in reads of ``is_active``, not in time."""
+    reads = 0
+    original = CancellationRequest.is_active
+
+    def counted(self: CancellationRequest) -> bool:
+        nonlocal reads
+        reads += 1
+        return bool(original.fget(self))  # type: ignore[attr-defined]
+
+    data = sample_data()
+    template = next(r for r in data.cancellation_requests if r.is_active)
+    many = 400
+    orders = tuple(
+        attrs.evolve(order, pk=10_000 + index, number=f"N{index}")
+        for index, order in enumerate(data.orders * (many // len(data.orders)))
+    )
+    requests = tuple(attrs.evolve(template, id=20_000 + index) for index in range(many))
+    big = attrs.evolve(data, orders=orders, cancellation_requests=requests)
+    monkeypatch.setattr(CancellationRequest, "is_active", property(counted))
+    now = datetime.now(UTC)
+    demo_requests(big, policy=Policy(), now=now)
+    describe_orders(big, policy=Policy(), now=now)
+    assert many <= reads <= 4 * many
+
+
+def test_the_access_log_writes_no_query_string_and_stderr_no_stray_line(tmp_path: Path) -> None:
+    """Findings: uvicorn's access log wrote ``?email=…``; python-multipart printed
+    ``Expected boundary character…`` on stderr for a JSON body sent as multipart."""
+    email = "query.canary-8812@example.com"
+    with running_server(tmp_path) as server, httpx.Client(base_url=server.base_url) as http:
+        response = http.post("/users/orders/anonymous/", params={"email": email}, json={})
+        assert response.status_code == 400
+        multipart = http.post(
+            "/users/orders/anonymous/",
+            content=json.dumps(CANCELLABLE).encode(),
+            headers={"content-type": "multipart/form-data; boundary=xyz"},
+        )
+        assert multipart.status_code == 400
+        assert server.interrupt() == 0
+    errors = server.errors()
+    assert "query.canary-8812" not in errors + server.output()
+    assert re.search(r"^INFO: +POST /users/orders/anonymous/ 400 [0-9.]+ms$", errors, re.MULTILINE)
+    assert "Expected boundary" not in errors
+    assert "Traceback" not in errors
+
+
+def test_demo_database_files_are_ignored_by_git() -> None:
+    """Finding: the demo's ``-wal``/``-shm`` files were not in ``.gitignore``."""
+    patterns = [
+        line.strip()
+        for line in (REPO_ROOT / ".gitignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
+        name = cli.DEMO_DATABASE_FILE + suffix
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in patterns), name
+
+
+def test_make_demo_installs_the_extras_the_readme_demo_options_need() -> None:
+    """Finding: ``make demo`` did not install the PostgreSQL or Redis extras the README's
+    ``--database postgresql://…`` and ``--redis`` examples need."""
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    install = re.search(
+        r"^\$\(DEMO_STAMP\):.*\n\t.*pip install.*'\.\[([a-z,]+)\]'", makefile, re.MULTILINE
+    )
+    assert install is not None
+    extras = set(install[1].split(","))
+    readme = (REPO_ROOT / "README.md").read_text()
+    needed = {"web"}
+    if "--database postgresql" in readme:
+        needed.add("postgresql")
+    if "--redis" in readme:
+        needed.add("redis")
+    assert needed <= extras
+
+
+def test_max_failures_and_throttle_window_configure_the_limiter() -> None:
+    args = cli._parser().parse_args(["serve", "--max-failures", "2", "--throttle-window", "120"])
+    service = cli._build_service(sample_store(), args)
+    wrong = {**CANCELLABLE, "email": "someone.else@example.com"}
+    for _ in range(2):
+        with pytest.raises(OrderNotFound):
+            service.lookup(wrong, client="203.0.113.1")
+    with pytest.raises(TooManyAttempts) as refused:
+        service.lookup(CANCELLABLE, client="203.0.113.1")
+    assert refused.value.retry_after == 120
+
+
+@pytest.mark.parametrize("option", ["--max-failures", "--throttle-window"])
+@pytest.mark.parametrize("value", ["0", "-3", "ten"])
+def test_bad_limits_are_refused(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["serve", option, value])
+    assert exited.value.code == 2
+    assert option in capsys.readouterr().err

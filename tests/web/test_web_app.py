@@ -532,9 +532,14 @@ class RecordingService(GuestOrders):
     calls: list[tuple[str, dict[str, Any]]]
 
     def lookup(
-        self, payload: Mapping[str, Any], *, form: bool = False, client: str | None = None
+        self,
+        payload: Mapping[str, Any],
+        *,
+        form: bool = False,
+        client: str | None = None,
+        locale: str | None = None,
     ) -> list[dict[str, Any]]:
-        self.calls.append(("lookup", {"form": form, "client": client}))
+        self.calls.append(("lookup", {"form": form, "client": client, "locale": locale}))
         return [{"payload": dict(payload)}]
 
     def request_cancellation(
@@ -544,9 +549,18 @@ class RecordingService(GuestOrders):
         form: bool = False,
         client: str | None = None,
         idempotency_key: str | None = None,
+        locale: str | None = None,
     ) -> dict[str, Any]:
         self.calls.append(
-            ("cancel", {"form": form, "client": client, "idempotency_key": idempotency_key})
+            (
+                "cancel",
+                {
+                    "form": form,
+                    "client": client,
+                    "idempotency_key": idempotency_key,
+                    "locale": locale,
+                },
+            )
         )
         return {}
 
@@ -557,16 +571,24 @@ def recording_service() -> RecordingService:
     return service
 
 
-def test_the_client_address_and_idempotency_key_are_passed() -> None:
+def test_the_client_address_idempotency_key_and_locale_are_passed() -> None:
     service = recording_service()
     client = AppClient(create_app(service), client=("203.0.113.7", 4000))
     client.post(LOOKUP, json=CANCELLABLE, headers={"Idempotency-Key": "k1"})
-    client.post(CANCEL, json=CANCELLABLE, headers={"Idempotency-Key": "k2"})
-    client.post(CANCEL, data=CANCELLABLE)
+    client.post(
+        CANCEL,
+        json=CANCELLABLE,
+        headers={"Idempotency-Key": "k2", "Accept-Language": "de;q=0.9, tr-TR;q=0.5"},
+    )
+    client.post(CANCEL, data=CANCELLABLE, headers={"Accept-Language": "fr"})
+    address = "203.0.113.7"
     assert service.calls == [
-        ("lookup", {"form": False, "client": "203.0.113.7"}),
-        ("cancel", {"form": False, "client": "203.0.113.7", "idempotency_key": "k2"}),
-        ("cancel", {"form": True, "client": "203.0.113.7", "idempotency_key": None}),
+        ("lookup", {"form": False, "client": address, "locale": "en"}),
+        (
+            "cancel",
+            {"form": False, "client": address, "idempotency_key": "k2", "locale": "tr"},
+        ),
+        ("cancel", {"form": True, "client": address, "idempotency_key": None, "locale": "en"}),
     ]
 
 
@@ -652,7 +674,7 @@ def test_too_many_attempts_has_retry_after(path: str) -> None:
 
 def test_an_unexpected_failure_is_a_generic_500_without_details() -> None:
     class BrokenService(GuestOrders):
-        def cancellation_reasons(self) -> dict[str, Any]:
+        def cancellation_reasons(self, *, locale: str | None = None) -> dict[str, Any]:
             raise RuntimeError("secret internal detail at /srv/app.py line 12")
 
     app = create_app(BrokenService(store=make_service().store))

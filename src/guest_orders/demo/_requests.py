@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Final
 
@@ -27,7 +27,13 @@ from guest_orders.domain import (
 )
 from guest_orders.policy import Policy
 
-__all__ = ["DemoRequest", "curl_command", "demo_requests", "describe_orders"]
+__all__ = [
+    "DemoRequest",
+    "curl_command",
+    "demo_requests",
+    "describe_orders",
+    "with_active_requests",
+]
 
 _ANONYMOUS: Final = "/users/orders/anonymous"
 #: A valid IBAN (the ISO 13616 example for Turkey), for refunds of cash-paid orders.
@@ -47,14 +53,28 @@ class DemoRequest:
     form: Mapping[str, str] | None = None
 
 
+def with_active_requests(data: DemoData, active: Iterable[CancellationRequest]) -> DemoData:
+    """``data`` whose active requests are ``active`` (what a store holds now, for example
+    after a restart on a kept database); its inactive ones are kept."""
+    return attrs.evolve(
+        data,
+        cancellation_requests=(
+            *(r for r in data.cancellation_requests if not r.is_active),
+            *(r for r in active if r.is_active),
+        ),
+    )
+
+
+_Active = Mapping[int, CancellationRequest]
+
+
 def _active_requests(data: DemoData) -> dict[int, CancellationRequest]:
     return {r.order_item: r for r in data.cancellation_requests if r.is_active}
 
 
 def _eligibility(
-    order: Order, data: DemoData, policy: Policy, now: datetime
+    order: Order, active: _Active, policy: Policy, now: datetime
 ) -> dict[int, ItemEligibility]:
-    active = _active_requests(data)
     return {item.pk: policy.eligibility(item, active.get(item.pk), now) for item in order.items}
 
 
@@ -85,6 +105,7 @@ def _owner(order: Order) -> dict[str, str]:
 def demo_requests(data: DemoData, *, policy: Policy, now: datetime) -> list[DemoRequest]:
     """Requests that succeed (2xx) once against a store freshly loaded with ``data``."""
     guest_orders = [order for order in data.orders if order.customer.is_guest]
+    active = _active_requests(data)
     out: list[DemoRequest] = []
     if guest_orders:
         first = guest_orders[0]
@@ -104,10 +125,10 @@ def demo_requests(data: DemoData, *, policy: Policy, now: datetime) -> list[Demo
                 form=_owner(first),
             )
         )
-    cancel = _single_cancel(guest_orders, data, policy, now)
+    cancel = _single_cancel(guest_orders, data, active, policy, now)
     if cancel is not None:
         out.append(cancel)
-    refund = _bulk_refund(guest_orders, data, policy, now)
+    refund = _bulk_refund(guest_orders, data, active, policy, now)
     if refund is not None:
         out.append(refund)
     out.append(
@@ -121,13 +142,13 @@ def demo_requests(data: DemoData, *, policy: Policy, now: datetime) -> list[Demo
 
 
 def _single_cancel(
-    orders: list[Order], data: DemoData, policy: Policy, now: datetime
+    orders: list[Order], data: DemoData, active: _Active, policy: Policy, now: datetime
 ) -> DemoRequest | None:
     reason = _reason(data, CancellationType.CANCEL)
     if reason is None:
         return None
     for order in orders:
-        eligibility = _eligibility(order, data, policy, now)
+        eligibility = _eligibility(order, active, policy, now)
         for item in order.items:
             if eligibility[item.pk].can_cancel:
                 body = {
@@ -145,7 +166,7 @@ def _single_cancel(
 
 
 def _bulk_refund(
-    orders: list[Order], data: DemoData, policy: Policy, now: datetime
+    orders: list[Order], data: DemoData, active: _Active, policy: Policy, now: datetime
 ) -> DemoRequest | None:
     reason = _reason(data, CancellationType.REFUND)
     companies = sorted(c.pk for c in data.shipping_companies if c.is_active)
@@ -153,7 +174,7 @@ def _bulk_refund(
         return None
     best: tuple[Order, list[int]] | None = None
     for order in orders:
-        eligibility = _eligibility(order, data, policy, now)
+        eligibility = _eligibility(order, active, policy, now)
         refundable = [item.pk for item in order.items if eligibility[item.pk].can_refund]
         if refundable and (best is None or len(refundable) > len(best[1])):
             best = (order, refundable)
@@ -205,7 +226,7 @@ def describe_orders(data: DemoData, *, policy: Policy, now: datetime) -> list[st
             what = "a registered customer's order: never found (the uniform miss)"
         else:
             notes = []
-            eligibility = _eligibility(order, data, policy, now)
+            eligibility = _eligibility(order, active, policy, now)
             for item in order.items:
                 allowed = eligibility[item.pk]
                 if item.pk in active:

@@ -3,10 +3,14 @@
 ``parse_*`` turn a request body (a JSON object or, with ``form=True``, HTML form fields)
 into the domain's command objects, or raise :class:`guest_orders.InvalidRequest` naming
 every problem. ``render_*`` turn domain results into the platform's JSON shapes. Both go
-through the library's one cattrs :data:`converter`.
+through the library's one cattrs :data:`converter`. :func:`decode_json` is the one way
+a JSON body becomes a value (strict: no duplicate keys, no ``NaN``), and
+:data:`RESPONSE_HEADERS` are the headers every response of the endpoints carries.
 """
 
 from guest_orders.wire.converter import converter
+from guest_orders.wire.decoding import decode_json
+from guest_orders.wire.headers import RESPONSE_HEADERS
 from guest_orders.wire.requests import parse_bulk_cancellation, parse_cancellation, parse_lookup
 from guest_orders.wire.responses import (
     render_cancellation_request,
@@ -17,7 +21,9 @@ from guest_orders.wire.responses import (
 )
 
 __all__ = [
+    "RESPONSE_HEADERS",
     "converter",
+    "decode_json",
     "parse_bulk_cancellation",
     "parse_cancellation",
     "parse_lookup",

@@ -10,6 +10,7 @@ the top level, ``non_field_errors`` for a whole item or request, each message fr
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
@@ -23,6 +24,7 @@ from guest_orders.errors import (
     RulesViolated,
     Violation,
 )
+from guest_orders.i18n import resolve_locale
 from guest_orders.wire.spec import IMAGES_FIELD, ITEMS_FIELD
 
 __all__ = [
@@ -98,22 +100,27 @@ def with_violations(invalid: InvalidRequest, violations: Iterable[Violation]) ->
     return InvalidRequest(tree)
 
 
-def render_error(error: GuestOrderError) -> dict[str, Any]:
+def render_error(error: GuestOrderError, *, locale: str | None = None) -> dict[str, Any]:
     """A Django REST framework style error body.
 
     The error tree with messages (``{"field": ["message"]}``, one dict per item of a list
     field, ``{"non_field_errors": [...]}``), plus ``"code"`` (the error's code) and
     ``"codes"`` (the same tree with codes instead of messages).
+
+    The messages are in ``locale`` (any spelling :func:`guest_orders.i18n.resolve_locale`
+    takes; English for a language without a catalog), by default in ``error.locale``;
+    the codes are the same in every locale.
     """
+    chosen = error.locale if locale is None else resolve_locale(locale)
     tree = error.errors
-    body: dict[str, Any] = _tree(tree, _message)
+    body: dict[str, Any] = _tree(tree, functools.partial(_message, locale=chosen))
     body["code"] = error.code
     body["codes"] = _tree(tree, _code)
     return body
 
 
-def _message(detail: ErrorDetail) -> str:
-    return detail.message
+def _message(detail: ErrorDetail, *, locale: str) -> str:
+    return detail.in_locale(locale)
 
 
 def _code(detail: ErrorDetail) -> str:

@@ -21,10 +21,12 @@ from guest_orders.domain import (
     OrderItem,
     OrderSnapshot,
 )
+from guest_orders.i18n import match_locale, resolve_locale
 from guest_orders.wire.converter import converter, format_money
 from guest_orders.wire.errors import render_error
 
 __all__ = [
+    "reason_subject",
     "render_cancellation_request",
     "render_error",
     "render_lookup",
@@ -84,11 +86,31 @@ def render_lookup(snapshot: OrderSnapshot) -> list[dict[str, Any]]:
     return [render_order(snapshot)]
 
 
-def render_reasons(reasons: Sequence[CancellationReason]) -> dict[str, Any]:
-    """Cancellation reasons in the platform's paginated shape (one page holds them all)."""
-    return {
-        "count": len(reasons),
-        "next": None,
-        "previous": None,
-        "results": [_reason(reason) for reason in reasons],
-    }
+def render_reasons(
+    reasons: Sequence[CancellationReason], *, locale: str | None = None
+) -> dict[str, Any]:
+    """Cancellation reasons in the platform's paginated shape (one page holds them all).
+
+    With ``locale``, each ``subject`` is the reason's translation for it
+    (:func:`reason_subject`); ``translations`` is rendered as stored.
+    """
+    results = [_reason(reason) for reason in reasons]
+    if locale is not None:
+        chosen = resolve_locale(locale)
+        for reason, result in zip(reasons, results, strict=True):
+            result["subject"] = reason_subject(reason, chosen)
+    return {"count": len(reasons), "next": None, "previous": None, "results": results}
+
+
+def reason_subject(reason: CancellationReason, locale: str) -> str:
+    """The reason's subject in ``locale``: its translation under that language's key
+    (``tr``, else the first key ``tr-TR``, ``tr_TR``... that names it), else the
+    ``subject`` as written."""
+    translations = reason.translations or {}
+    exact = translations.get(locale)
+    if exact:
+        return exact
+    for key, text in translations.items():
+        if text and match_locale(key) == locale:
+            return text
+    return reason.subject

@@ -9,11 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-from guest_orders.adapters.sqlalchemy import _driver
-
-__all__ = ["make_engine"]
+__all__ = ["READ_ONLY", "make_engine"]
 
 SqliteBegin = Literal["DEFERRED", "IMMEDIATE", "EXCLUSIVE"]
+
+#: The execution option that marks a read-only transaction's ``Connection``
+#: (``SqlAlchemyStore.transaction(read_only=True)``): ``make_engine``'s SQLite engines begin
+#: it with a plain ``BEGIN``.
+READ_ONLY: Final = "guest_orders_read_only"
 
 #: The engines' ``logging_name``: they log as ``sqlalchemy.engine.Engine.guest_orders``.
 LOGGING_NAME: Final = "guest_orders"
@@ -115,13 +118,9 @@ def _sqlite_engine(
     begin_sql = f"BEGIN {begin}"
 
     def on_begin(connection: sa.Connection) -> None:
-        # Not when a transaction is open already: a read-only transaction begun on the
-        # DBAPI connection, whose Connection was made for a Core statement (_driver.Link).
-        if connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
-            return
-        read_only = connection.get_execution_options().get(_driver.READ_ONLY, False)
-        # On the DBAPI connection unless a listener or the SQL log would miss it.
-        _driver.execute(connection, "BEGIN" if read_only else begin_sql)
+        # SQLAlchemy's documented recipe for pysqlite: emit BEGIN ourselves.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else begin_sql)
 
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", on_begin)

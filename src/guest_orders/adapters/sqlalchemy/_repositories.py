@@ -1,9 +1,9 @@
 """The repositories of one transaction, bound to one connection.
 
-The three SELECTs every lookup makes (``find_by_number``, ``active_for_items``, the
-carriers' ``list_active``) run on the DBAPI connection, compiled once per engine, through
-the transaction's :class:`~guest_orders.adapters.sqlalchemy._driver.Link`; everything else
-goes through SQLAlchemy Core, on the link's ``Connection``.
+Every statement is a Core statement built once, below, and run with
+``Connection.execute``: SQLAlchemy compiles each one once per engine and keeps it in the
+engine's compiled cache, and the column types (:class:`ExactDecimal`,
+:class:`UtcDateTime`, the enums) process every value read or written.
 
 Every method issues a fixed number of statements, whatever the number of items:
 ``find_by_number`` one (orders LEFT JOIN order_items), ``active_for_items`` and ``get_many``
@@ -17,7 +17,7 @@ PostgreSQL and SQLite).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -26,7 +26,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from guest_orders.adapters.sqlalchemy import _rows
-from guest_orders.adapters.sqlalchemy._driver import DriverSelect, Link, list_in
 from guest_orders.adapters.sqlalchemy._schema import (
     ACTIVE_STATUSES,
     IDEMPOTENCY_KEY_CONSTRAINT,
@@ -145,36 +144,18 @@ _INSERT_NEW_IDEMPOTENCY_KEY = {
     .returning(idempotency_keys.c.id),
 }
 
-# The lookup's three SELECTs on the DBAPI connection (Core runs the ones above on other
-# drivers): the same SQL.
-_DRIVER_FIND_ORDER = DriverSelect("find_by_number", _FIND_ORDER, shared=len(orders.c))
-_DRIVER_ACTIVE_FOR_ITEMS = DriverSelect(
-    "active_for_items",
-    _SELECT_REQUESTS.where(list_in(cancellation_requests.c.order_item_id, "items"), _IS_ACTIVE),
-    list_param="items",
-)
-_DRIVER_ACTIVE_COMPANIES = DriverSelect("list_active", _ACTIVE_COMPANIES)
-
 
 class _Bound:
-    """Bound to the transaction's connection, or to its :class:`Link` (a read-only
-    transaction's, which makes a ``Connection`` only for a statement that needs Core)."""
+    """Bound to the transaction's connection."""
 
-    def __init__(self, connection: sa.Connection | Link) -> None:
-        self._link = connection if isinstance(connection, Link) else Link.of(connection)
-
-    @property
-    def _connection(self) -> sa.Connection:
-        return self._link.connection
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
 
 
 class SqlAlchemyOrderRepository(_Bound):
     def find_by_number(self, number: str) -> Order | None:
         """One statement, hit or miss, so a miss costs the same round trip as a hit."""
-        params = {"number": number}
-        rows: Sequence[_rows.RowLike] | None = self._link.rows(_DRIVER_FIND_ORDER, params)
-        if rows is None:
-            rows = self._connection.execute(_FIND_ORDER, params).mappings().all()
+        rows = self._connection.execute(_FIND_ORDER, {"number": number}).mappings().all()
         return _rows.order_from_rows(rows) if rows else None
 
 
@@ -187,11 +168,9 @@ class SqlAlchemyCancellationRequestRepository(_Bound):
         return self._active(order_items)
 
     def _active(self, order_items: Collection[int]) -> dict[int, CancellationRequest]:
-        params = {"items": list(order_items)}
-        rows: Iterable[_rows.RowLike] | None = self._link.rows(_DRIVER_ACTIVE_FOR_ITEMS, params)
-        if rows is None:
-            rows = self._connection.execute(_ACTIVE_FOR_ITEMS, params).mappings()
-        return {request.order_item: request for request in _rows.requests_from_rows(rows)}
+        rows = self._connection.execute(_ACTIVE_FOR_ITEMS, {"items": list(order_items)})
+        requests = _rows.requests_from_rows(rows.mappings())
+        return {request.order_item: request for request in requests}
 
     def add_all(self, requests: Sequence[CancellationRequest]) -> Sequence[CancellationRequest]:
         """Store the batch inside a SAVEPOINT: all of it, or none of it and
@@ -298,9 +277,7 @@ class SqlAlchemyCancellationReasonRepository(_Bound):
 
 class SqlAlchemyEasyReturnShippingCompanyRepository(_Bound):
     def list_active(self) -> Sequence[EasyReturnShippingCompany]:
-        rows: Iterable[_rows.RowLike] | None = self._link.rows(_DRIVER_ACTIVE_COMPANIES, {})
-        if rows is None:
-            rows = self._connection.execute(_ACTIVE_COMPANIES).mappings()
+        rows = self._connection.execute(_ACTIVE_COMPANIES).mappings()
         return [_rows.company_from_row(row) for row in rows]
 
 
@@ -358,7 +335,7 @@ class SqlAlchemyImageStore(_Bound):
     number of images.
     """
 
-    def __init__(self, connection: sa.Connection | Link) -> None:
+    def __init__(self, connection: sa.Connection) -> None:
         super().__init__(connection)
         self._pending: dict[str, ImageUpload] = {}
 
@@ -422,10 +399,10 @@ class SqlAlchemyRepositories:
     """The repositories of one transaction (see :meth:`SqlAlchemyStore.transaction`).
 
     ``connection`` is the transaction's connection, for a host's own statements in the
-    same transaction (in a read-only transaction, made on first use).
+    same transaction.
     """
 
-    _link: Link
+    connection: sa.Connection
     orders: SqlAlchemyOrderRepository
     cancellation_requests: SqlAlchemyCancellationRequestRepository
     reasons: SqlAlchemyCancellationReasonRepository
@@ -434,19 +411,15 @@ class SqlAlchemyRepositories:
     images: ImageStore
     idempotency: SqlAlchemyIdempotencyRepository
 
-    @property
-    def connection(self) -> sa.Connection:
-        return self._link.connection
-
     @classmethod
-    def bind(cls, link: Link, *, images: ImageStore) -> SqlAlchemyRepositories:
+    def bind(cls, connection: sa.Connection, *, images: ImageStore) -> SqlAlchemyRepositories:
         return cls(
-            link=link,
-            orders=SqlAlchemyOrderRepository(link),
-            cancellation_requests=SqlAlchemyCancellationRequestRepository(link),
-            reasons=SqlAlchemyCancellationReasonRepository(link),
-            shipping_companies=SqlAlchemyEasyReturnShippingCompanyRepository(link),
-            addresses=SqlAlchemyAddressRepository(link),
+            connection=connection,
+            orders=SqlAlchemyOrderRepository(connection),
+            cancellation_requests=SqlAlchemyCancellationRequestRepository(connection),
+            reasons=SqlAlchemyCancellationReasonRepository(connection),
+            shipping_companies=SqlAlchemyEasyReturnShippingCompanyRepository(connection),
+            addresses=SqlAlchemyAddressRepository(connection),
             images=images,
-            idempotency=SqlAlchemyIdempotencyRepository(link),
+            idempotency=SqlAlchemyIdempotencyRepository(connection),
         )

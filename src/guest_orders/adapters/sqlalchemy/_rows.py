@@ -1,7 +1,7 @@
 """Domain objects to rows and back. Pure functions: no connection, no statements.
 
 A row read back is any mapping of column names (or labels) to values, as processed by the
-column types: Core's ``RowMapping``, or the dicts of the lookup's DBAPI path.
+column types: Core's ``RowMapping``.
 """
 
 from __future__ import annotations
@@ -47,8 +47,7 @@ __all__ = [
     "requests_from_rows",
 ]
 
-#: A row read back: Core's ``RowMapping`` or a plain dict (its keys are the columns' names
-#: or labels).
+#: A row read back: Core's ``RowMapping`` (its keys are the columns' names or labels).
 RowLike = Mapping[Any, Any]
 
 #: Label prefix of the order-item columns in the joined order query.

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 
-from guest_orders.adapters.sqlalchemy import _driver, _rows, _schema
-from guest_orders.adapters.sqlalchemy._driver import Link
+from guest_orders.adapters.sqlalchemy import _rows, _schema
+from guest_orders.adapters.sqlalchemy._engine import READ_ONLY
 from guest_orders.adapters.sqlalchemy._repositories import (
     SqlAlchemyImageStore,
     SqlAlchemyRepositories,
@@ -48,44 +48,31 @@ class SqlAlchemyStore:
     ) -> None:
         self._engine = engine
         self._image_store = image_store
-        self._drivable = _driver.drivable(engine)
 
     @property
     def engine(self) -> sa.Engine:
         return self._engine
 
-    def transaction(
-        self, *, read_only: bool = False
-    ) -> AbstractContextManager[SqlAlchemyRepositories]:
+    @contextmanager
+    def transaction(self, *, read_only: bool = False) -> Iterator[SqlAlchemyRepositories]:
         """One transaction; see :meth:`guest_orders.ports.UnitOfWork.transaction`.
 
-        ``read_only=True``, where nothing watches the engine's statements (no statement
-        listener, no SQL logging) and the driver is ``pysqlite`` or ``psycopg``: the
-        transaction runs on a pooled DBAPI connection, without SQLAlchemy's
-        ``Connection`` and transaction objects (no ``begin``/``commit`` events), and on
-        SQLite it starts with a plain ``BEGIN``, which takes no lock until it reads and
-        never waits for writers (WAL). A ``Connection`` is made on the same connection,
-        in the same transaction, only when a statement needs Core (``.connection``, a
-        repository method other than the lookup's three SELECTs). Do not write in it: on
-        SQLite a write there can fail with "database is locked", where a transaction
-        without the flag would have waited at its ``BEGIN IMMEDIATE``.
+        ``read_only=True`` marks the connection with an execution option that
+        :func:`make_engine`'s SQLite engines read: the transaction starts with a plain
+        ``BEGIN``, which takes no lock until it reads and never waits for writers (WAL),
+        instead of ``BEGIN IMMEDIATE``. Everything else is as in any transaction: the same
+        ``Connection``, the same events and logs. Do not write in it: on SQLite a write
+        there can fail with "database is locked", where a transaction without the flag
+        would have waited at its ``BEGIN IMMEDIATE``.
         """
-        if read_only and self._drivable and not _driver.watched(self._engine):
-            return _ReadOnlyTransaction(self._engine, self._image_store)
-        return self._transaction(read_only=read_only)
-
-    @contextmanager
-    def _transaction(self, *, read_only: bool) -> Iterator[SqlAlchemyRepositories]:
-        # engine.begin(), without its own generator: connect, then begin.
         with self._engine.connect() as connection:
-            if read_only:  # make_engine's SQLite engines then send a plain BEGIN
-                connection.execution_options(**{_driver.READ_ONLY: True})
+            if read_only:
+                connection.execution_options(**{READ_ONLY: True})
             with connection.begin():
-                link = Link.of(connection)
-                images = _images(self._image_store, link)
-                repositories = SqlAlchemyRepositories.bind(link, images=images)
-                yield repositories
-                _flush(images)
+                images = self._image_store(connection)
+                yield SqlAlchemyRepositories.bind(connection, images=images)
+                if isinstance(images, SqlAlchemyImageStore):
+                    images.flush()  # the images the transaction queued, just before it commits
 
     def load(
         self,
@@ -120,61 +107,6 @@ class SqlAlchemyStore:
             )
             stored = repositories.cancellation_requests.add_all(list(cancellation_requests))
         return list(stored)
-
-
-def _images(factory: ImageStoreFactory, link: Link) -> ImageStore:
-    if factory is SqlAlchemyImageStore:
-        return SqlAlchemyImageStore(link)  # needs a Connection only to delete a stored image
-    return factory(link.connection)
-
-
-def _flush(images: ImageStore) -> None:
-    """Write the images the transaction queued, just before it commits."""
-    if isinstance(images, SqlAlchemyImageStore):
-        images.flush()
-
-
-class _ReadOnlyTransaction:
-    """A read-only transaction on a pooled DBAPI connection (``Link.reading``).
-
-    A class rather than a generator: it is the lookup's, and a generator-based context
-    manager costs a few microseconds more per transaction."""
-
-    __slots__ = ("_engine", "_image_store", "_images", "_link")
-
-    def __init__(self, engine: sa.Engine, image_store: ImageStoreFactory) -> None:
-        self._engine = engine
-        self._image_store = image_store
-
-    def __enter__(self) -> SqlAlchemyRepositories:
-        engine = self._engine
-        # SQLite: the sqlite3 module's own transaction handling is off (make_engine), BEGIN
-        # is ours to send; a plain one takes no lock until it reads. psycopg begins by
-        # itself, at the first statement.
-        link = Link.reading(engine, "BEGIN" if engine.dialect.name == "sqlite" else None)
-        try:
-            self._images = images = _images(self._image_store, link)
-        except BaseException:
-            link.rollback()
-            link.close()
-            raise
-        self._link = link
-        return SqlAlchemyRepositories.bind(link, images=images)
-
-    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
-        link = self._link
-        try:
-            if exc_type is not None:
-                link.rollback()
-                return
-            try:
-                _flush(self._images)
-            except BaseException:
-                link.rollback()
-                raise
-            link.commit()
-        finally:
-            link.close()
 
 
 def _insert(connection: sa.Connection, table: sa.Table, rows: Iterable[dict[str, object]]) -> None:

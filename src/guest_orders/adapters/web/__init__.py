@@ -7,6 +7,7 @@ Needs the ``web`` extra (``pip install 'guest_orders[web]'``)::
     app = create_app(GuestOrders(store=store))  # run with any ASGI server
 """
 
+from guest_orders.adapters.web._access import ACCESS_LOGGER_NAME, AccessLog
 from guest_orders.adapters.web._app import (
     BULK_CANCELLATION_PATH,
     CANCELLATION_PATH,
@@ -21,12 +22,14 @@ from guest_orders.adapters.web._app import (
 from guest_orders.adapters.web.openapi import build_openapi, openapi_bytes
 
 __all__ = [
+    "ACCESS_LOGGER_NAME",
     "BULK_CANCELLATION_PATH",
     "CANCELLATION_PATH",
     "DEFAULT_MAX_BODY_BYTES",
     "LOOKUP_PATH",
     "OPENAPI_PATH",
     "REASONS_PATH",
+    "AccessLog",
     "build_openapi",
     "client_address",
     "create_app",

@@ -3,6 +3,11 @@
 No business rule lives here. A request is routed, its body read (within a size limit)
 into a JSON value or form fields, handed to :class:`guest_orders.service.GuestOrders` in
 a worker thread (storage is synchronous), and the result or the error rendered.
+
+Messages are in the language the request's ``Accept-Language`` prefers
+(:func:`guest_orders.i18n.negotiate_locale`, English when none matches): the service gets
+that ``locale``, every error body is rendered in it, and the responses that carry
+messages say so with ``Content-Language`` and ``Vary: Accept-Language``.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from guest_orders.adapters.web.errors import (
 )
 from guest_orders.adapters.web.openapi import build_openapi, openapi_bytes
 from guest_orders.errors import GuestOrderError, TooManyAttempts
+from guest_orders.i18n import negotiate_locale
 from guest_orders.service import GuestOrders
 from guest_orders.transport import (
     BULK_CANCELLATION_PATH,
@@ -37,8 +43,9 @@ from guest_orders.transport import (
     NOT_IN_FORMS,
     REASONS_PATH,
     client_from,
+    language_headers,
 )
-from guest_orders.wire import render_error
+from guest_orders.wire import RESPONSE_HEADERS, render_error
 
 __all__ = [
     "BULK_CANCELLATION_PATH",
@@ -74,17 +81,35 @@ def _accepts(method: Callable[..., Any], name: str) -> bool:
 def _json_response(
     body: Any, status_code: int, headers: Mapping[str, str] | None = None
 ) -> Response:
+    """Every response of the app, errors included, is made here: with
+    :data:`guest_orders.wire.RESPONSE_HEADERS`."""
     return Response(
-        _json.dumps(body), status_code=status_code, headers=headers, media_type=_JSON_MEDIA_TYPE
+        _json.dumps(body),
+        status_code=status_code,
+        headers={**dict(RESPONSE_HEADERS), **(headers or {})},
+        media_type=_JSON_MEDIA_TYPE,
     )
 
 
-def error_response(error: GuestOrderError, headers: Mapping[str, str] | None = None) -> Response:
-    """``error`` in the Django REST framework shape, with its HTTP status."""
+def error_response(
+    error: GuestOrderError,
+    headers: Mapping[str, str] | None = None,
+    *,
+    locale: str | None = None,
+) -> Response:
+    """``error`` in the Django REST framework shape, with its HTTP status; its messages
+    in ``locale`` (by default the error's own, see :func:`guest_orders.render_error`)."""
     all_headers = dict(headers or {})
     if isinstance(error, TooManyAttempts):
         all_headers["Retry-After"] = str(error.retry_after)
-    return _json_response(render_error(error), error.http_status, all_headers)
+    body = render_error(error, locale=locale)
+    all_headers.update(language_headers(locale or error.locale))
+    return _json_response(body, error.http_status, all_headers)
+
+
+def request_locale(request: Request) -> str:
+    """The locale of ``request``'s messages, from its ``Accept-Language`` header."""
+    return negotiate_locale(request.headers.get("accept-language"))
 
 
 def client_address(request: Request, *, trust_forwarded_for: bool) -> str | None:
@@ -118,6 +143,7 @@ class _Endpoints:
         """
         passes_client = _accepts(call, "client")
         passes_key = status_code == 201 and _accepts(call, "idempotency_key")
+        passes_locale = _accepts(call, "locale")
         dropped = NOT_IN_FORMS.get(path, ())
 
         async def endpoint(request: Request) -> Response:
@@ -130,6 +156,8 @@ class _Endpoints:
                 kwargs["client"] = self._client(request)
             if passes_key:
                 kwargs["idempotency_key"] = request.headers.get("idempotency-key")
+            if passes_locale:
+                kwargs["locale"] = request_locale(request)
             result = await run_in_threadpool(call, payload, **kwargs)
             return _json_response(result, status_code)
 
@@ -138,10 +166,15 @@ class _Endpoints:
     def reasons(self) -> Endpoint:
         call = self._service.cancellation_reasons
         passes_client = _accepts(call, "client")
+        passes_locale = _accepts(call, "locale")
 
         async def endpoint(request: Request) -> Response:
             kwargs: dict[str, Any] = {"client": self._client(request)} if passes_client else {}
-            return _json_response(await run_in_threadpool(call, **kwargs), 200)
+            headers: dict[str, str] = {}
+            if passes_locale:
+                kwargs["locale"] = locale = request_locale(request)
+                headers = language_headers(locale)
+            return _json_response(await run_in_threadpool(call, **kwargs), 200, headers)
 
         return endpoint
 
@@ -164,7 +197,7 @@ def _openapi_endpoint(service: GuestOrders, max_body_bytes: int) -> Endpoint:
     document = openapi_document(service, max_body_bytes=max_body_bytes)
 
     async def endpoint(_request: Request) -> Response:
-        return Response(document, media_type=_JSON_MEDIA_TYPE)
+        return Response(document, headers=dict(RESPONSE_HEADERS), media_type=_JSON_MEDIA_TYPE)
 
     return endpoint
 
@@ -224,23 +257,24 @@ def create_app(
     return app
 
 
-async def _guest_order_error(_request: Request, exc: Exception) -> Response:
+async def _guest_order_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, GuestOrderError)
-    return error_response(exc)
+    return error_response(exc, locale=request_locale(request))
 
 
-async def _http_exception(_request: Request, exc: Exception) -> Response:
+async def _http_exception(request: Request, exc: Exception) -> Response:
     """Starlette's routing errors (404, 405) in the library's error shape."""
     assert isinstance(exc, HTTPException)
+    locale = request_locale(request)
     if exc.status_code == 404:
-        return error_response(NotFound())
+        return error_response(NotFound(), locale=locale)
     if exc.status_code == 405:
         allowed = (exc.headers or {}).get("Allow", "")
         methods = sorted(m.strip() for m in allowed.split(",") if m.strip())
-        return error_response(MethodNotAllowed(), {"Allow": ", ".join(methods)})
-    return error_response(BadRequest())
+        return error_response(MethodNotAllowed(), {"Allow": ", ".join(methods)}, locale=locale)
+    return error_response(BadRequest(), locale=locale)
 
 
-async def _server_error(_request: Request, _exc: Exception) -> Response:
+async def _server_error(request: Request, _exc: Exception) -> Response:
     """Anything unexpected: a generic body; the traceback goes to the server log only."""
-    return error_response(ServerError())
+    return error_response(ServerError(), locale=request_locale(request))

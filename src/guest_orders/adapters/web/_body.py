@@ -6,9 +6,12 @@ a mapping of form fields (``form=True``) and goes to the service as is.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
@@ -24,11 +27,20 @@ from guest_orders.transport import (
     MalformedForm,
     RequestTooLarge,
     check_media_type,
-    decode_body,
+    decode_json,
+    decode_urlencoded,
     form_fields,
 )
+from guest_orders.wire.decoding import OFF_LOOP_BYTES
 
 __all__ = ["JSON", "MULTIPART", "URLENCODED", "read_payload"]
+
+# python-multipart logs a WARNING for every malformed body, which the 400 already
+# answers; without a handler of its own, Python's last-resort handler printed it on
+# stderr. A host that configures logging still gets the records. (The package logs as
+# ``python_multipart`` since 0.0.13, as ``multipart`` before.)
+for _name in ("python_multipart", "multipart"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 
 async def read_payload(request: Request, *, limit: int) -> tuple[Any, bool]:
@@ -38,11 +50,15 @@ async def read_payload(request: Request, *, limit: int) -> tuple[Any, bool]:
     (from ``Content-Length`` up front, else as soon as the stream passes ``limit``), or a
     :class:`MalformedBody`.
     """
-    content_type = request.headers.get("content-type", "")
-    if check_media_type(content_type) == MULTIPART:
+    media_type = check_media_type(request.headers.get("content-type", ""))
+    if media_type == MULTIPART:
         body = await _read_body(request, limit)
         return await _multipart(request, body, limit), True
-    return decode_body(content_type, await _read_body(request, limit))
+    body = await _read_body(request, limit)
+    parse = decode_json if media_type == JSON else decode_urlencoded
+    if len(body) > OFF_LOOP_BYTES:  # milliseconds of CPU: not on the event loop
+        return await run_in_threadpool(parse, body), media_type != JSON
+    return parse(body), media_type != JSON
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -68,15 +84,21 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 async def _multipart(request: Request, body: bytes, limit: int) -> Mapping[str, Any]:
     """Text fields of a multipart body. File parts are refused: no endpoint takes files
-    (images travel as data URLs in a JSON body)."""
-    sent = False
+    (images travel as data URLs in a JSON body).
+
+    The body is parsed in slices of :data:`OFF_LOOP_BYTES`, handing the event loop back
+    between them, so that a large body never holds it for long."""
+    offset = 0
 
     async def replay() -> Message:
-        nonlocal sent
-        if sent:
+        nonlocal offset
+        if offset > len(body):
             return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        if offset:
+            await asyncio.sleep(0)
+        chunk = body[offset : offset + OFF_LOOP_BYTES]
+        offset += OFF_LOOP_BYTES
+        return {"type": "http.request", "body": chunk, "more_body": offset < len(body)}
 
     try:
         form = await Request(request.scope, replay).form(

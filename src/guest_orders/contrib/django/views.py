@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from guest_orders.contrib.django.conf import get_service, setting
 from guest_orders.errors import GuestOrderError
+from guest_orders.i18n import negotiate_locale
 from guest_orders.service import GuestOrders
 from guest_orders.transport import (
     BULK_CANCELLATION_PATH,
@@ -47,6 +48,7 @@ from guest_orders.transport import (
     encode_json,
     error_headers,
     form_fields,
+    language_headers,
 )
 from guest_orders.wire import render_error
 
@@ -57,15 +59,18 @@ logger = logging.getLogger(__name__)
 _CHUNK = 64 * 1024
 
 
-def _json(body: Any, status: int, headers: dict[str, str]) -> HttpResponse:
+def _json(body: Any, status: int, headers: Mapping[str, str]) -> HttpResponse:
     return HttpResponse(
         encode_json(body), status=status, content_type="application/json", headers=headers
     )
 
 
-def error_response(error: GuestOrderError) -> HttpResponse:
-    """``error`` as JSON with its status, ``Retry-After`` for a throttled caller."""
-    return _json(render_error(error), error.http_status, error_headers(error))
+def error_response(error: GuestOrderError, locale: str | None = None) -> HttpResponse:
+    """``error`` as JSON with its status, its messages in ``locale``, ``Retry-After`` for
+    a throttled caller."""
+    return _json(
+        render_error(error, locale=locale), error.http_status, error_headers(error, locale)
+    )
 
 
 def _read_body(request: HttpRequest, limit: int) -> bytes:
@@ -118,7 +123,12 @@ def client_address(request: HttpRequest) -> str | None:
     )
 
 
-Call = Callable[[GuestOrders, HttpRequest], Any]
+def request_locale(request: HttpRequest) -> str:
+    """The locale of the answer's messages, from the ``Accept-Language`` header."""
+    return negotiate_locale(request.headers.get("Accept-Language"))
+
+
+Call = Callable[[GuestOrders, HttpRequest, str], Any]
 View = Callable[[HttpRequest], HttpResponse]
 
 
@@ -126,17 +136,20 @@ def _endpoint(path: str, method: str, call: Call) -> View:
     status = SUCCESS_STATUS[path]
 
     def view(request: HttpRequest) -> HttpResponse:
+        locale = request_locale(request)
         try:
             if request.method != method:
-                response = error_response(MethodNotAllowed())
+                response = error_response(MethodNotAllowed(), locale)
                 response["Allow"] = method
                 return response
-            return _json(call(get_service(), request), status, dict(RESPONSE_HEADERS))
+            result = call(get_service(), request, locale)
+            headers = {**dict(RESPONSE_HEADERS), **language_headers(locale)}
+            return _json(result, status, headers)
         except GuestOrderError as error:
-            return error_response(error)
+            return error_response(error, locale)
         except Exception:  # any other failure: a JSON 500, the traceback in the log only
             logger.exception("guest_orders view failed")
-            return error_response(ServerError())
+            return error_response(ServerError(), locale)
 
     view.__name__ = view.__qualname__ = call.__name__
     exempt: View = csrf_exempt(view)
@@ -146,12 +159,16 @@ def _endpoint(path: str, method: str, call: Call) -> View:
 def _post(path: str, name: str, *, creates: bool) -> Call:
     dropped = NOT_IN_FORMS.get(path, ())
 
-    def call(service: GuestOrders, request: HttpRequest) -> Any:
+    def call(service: GuestOrders, request: HttpRequest, locale: str) -> Any:
         payload, form = read_payload(request, limit=setting("MAX_BODY_BYTES"))
         if form:
             for field in dropped:
                 payload.pop(field, None)
-        kwargs: dict[str, Any] = {"form": form, "client": client_address(request)}
+        kwargs: dict[str, Any] = {
+            "form": form,
+            "client": client_address(request),
+            "locale": locale,
+        }
         if creates:
             kwargs["idempotency_key"] = request.headers.get("Idempotency-Key")
         return getattr(service, name)(payload, **kwargs)
@@ -160,8 +177,8 @@ def _post(path: str, name: str, *, creates: bool) -> Call:
     return call
 
 
-def _reasons(service: GuestOrders, _request: HttpRequest) -> Any:
-    return service.cancellation_reasons()
+def _reasons(service: GuestOrders, _request: HttpRequest, locale: str) -> Any:
+    return service.cancellation_reasons(locale=locale)
 
 
 #: ``POST /users/orders/anonymous/``
