@@ -20,13 +20,8 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 test: lint typecheck imports pytest
 
 lint: $(DEV_STAMP)
-<<<<<<< HEAD
-	$(BIN)/ruff check src tests benchmarks examples docs/conf.py .ci/package_check.py
-	$(BIN)/ruff format --check src tests benchmarks examples docs/conf.py .ci/package_check.py
-=======
-	$(BIN)/ruff check src tests benchmarks docs/conf.py .ci/package_check.py scripts
-	$(BIN)/ruff format --check src tests benchmarks docs/conf.py .ci/package_check.py scripts
->>>>>>> main
+	$(BIN)/ruff check src tests benchmarks examples docs/conf.py .ci/package_check.py scripts
+	$(BIN)/ruff format --check src tests benchmarks examples docs/conf.py .ci/package_check.py scripts
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy

@@ -96,6 +96,7 @@ API_MODULES = (
     "guest_orders.i18n",
     "guest_orders.messages",
     "guest_orders.ports",
+    "guest_orders.relay",
     "guest_orders.testing",
 )
 

@@ -25,6 +25,7 @@ from guest_orders.adapters.memory import (
     InMemoryIdempotencyRepository,
     InMemoryImageStore,
     InMemoryOrderRepository,
+    InMemoryOutbox,
     InMemoryStore,
 )
 from guest_orders.clocks import FixedClock
@@ -40,6 +41,7 @@ from guest_orders.domain import (
     Customer,
     CustomerKind,
     EasyReturnShippingCompany,
+    Event,
     Iban,
     IdempotencyRecord,
     ImageRef,
@@ -52,6 +54,7 @@ from guest_orders.domain import (
     PaymentType,
     Product,
     ShippingCompany,
+    StoredEvent,
 )
 from guest_orders.errors import InvalidRequest
 from guest_orders.policy import Policy
@@ -443,6 +446,32 @@ class RecordingRepositories:
     def idempotency(self) -> _RecordingIdempotency:
         return _RecordingIdempotency(self._inner.idempotency, self.log)
 
+    @property
+    def outbox(self) -> _RecordingOutbox:
+        return _RecordingOutbox(self._inner.outbox, self.log)
+
+
+@attrs.frozen
+class _RecordingOutbox:
+    inner: InMemoryOutbox
+    log: list[str]
+
+    def add_all(self, events: Sequence[Event]) -> None:
+        self.log.append("outbox.add_all")
+        self.inner.add_all(events)
+
+    def pending(self, limit: int) -> Sequence[StoredEvent]:
+        self.log.append("outbox.pending")
+        return self.inner.pending(limit)
+
+    def mark_delivered(self, positions: Sequence[int], at: datetime) -> None:
+        self.log.append("outbox.mark_delivered")
+        self.inner.mark_delivered(positions, at)
+
+    def purge_delivered(self, before: datetime) -> int:
+        self.log.append("outbox.purge_delivered")
+        return self.inner.purge_delivered(before)
+
 
 @attrs.frozen
 class _RecordingOrders:
@@ -600,6 +629,7 @@ class BeforeWriteUnitOfWork:
                 addresses=repos.addresses,
                 images=repos.images,
                 idempotency=repos.idempotency,
+                outbox=repos.outbox,
             )
 
 
@@ -612,6 +642,7 @@ class _HookedRepositories:
     addresses: InMemoryAddressRepository
     images: InMemoryImageStore
     idempotency: InMemoryIdempotencyRepository
+    outbox: InMemoryOutbox
 
 
 def barrier_before_write(store: InMemoryStore, parties: int) -> BeforeWriteUnitOfWork:

@@ -2,7 +2,11 @@
 
 ``guest-orders serve`` seeds a database (SQLite by default) with the built-in sample data
 or a data file, serves the endpoints with uvicorn and prints curl commands that work
-against it. Ctrl-C stops it cleanly, with exit status 0.
+against it; with ``--webhook URL`` a relay beside it posts every created request's event
+there. Ctrl-C stops it cleanly, with exit status 0.
+
+``guest-orders relay --database URL --to URL`` delivers the outbox's events to a webhook
+(or, with ``--to module:function``, to a Python callable) until stopped.
 
 Needs the ``web`` extra (``pip install 'guest_orders[web]'``).
 """
@@ -11,11 +15,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import logging
+import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Final
@@ -39,8 +47,10 @@ except ImportError as error:  # pragma: no cover - depends on the installed extr
         "the guest-orders command needs the web extra: pip install 'guest_orders[web]'"
     ) from error
 
+from guest_orders import logs
 from guest_orders.__main__ import VERSION_LINE
 from guest_orders.adapters.memory import InMemoryStore
+from guest_orders.adapters.webhook import Webhook
 from guest_orders.clocks import SystemClock
 from guest_orders.demo import (
     DataFileError,
@@ -55,6 +65,13 @@ from guest_orders.demo import (
 )
 from guest_orders.policy import Policy
 from guest_orders.ports import AttemptLimiter, UnitOfWork
+from guest_orders.relay import (
+    Deliver,
+    DeliveryFailed,
+    deliver_pending,
+    purge_delivered_events,
+    run_relay,
+)
 from guest_orders.service import GuestOrders
 from guest_orders.throttling import AttemptLimits, InMemoryAttemptLimiter
 
@@ -65,6 +82,10 @@ __all__ = ["main"]
 DEMO_DATABASE_FILE: Final = "guest-orders-demo.sqlite3"
 
 EXIT_ERROR: Final = 2
+
+#: The environment variable holding the webhook's HMAC secret (never a command-line
+#: argument: other users of the machine can read those).
+WEBHOOK_SECRET_VARIABLE: Final = "GUEST_ORDERS_WEBHOOK_SECRET"  # noqa: S105  # a name
 
 
 class CommandError(Exception):
@@ -130,6 +151,54 @@ def _parser() -> argparse.ArgumentParser:
         help="the sliding window those failures are counted in (%(default)s)",
     )
 
+    serve.add_argument(
+        "--webhook",
+        metavar="URL",
+        help=(
+            "post every created request's event to URL as JSON, from a relay beside the "
+            f"server (signed with ${WEBHOOK_SECRET_VARIABLE} when set)"
+        ),
+    )
+
+    relay = commands.add_parser(
+        "relay",
+        help="deliver the outbox's events to a webhook or a Python callable",
+        description=(
+            "Deliver the events of the outbox, in order and at least once, to a webhook URL "
+            f"(POSTed as JSON, signed with ${WEBHOOK_SECRET_VARIABLE} when set) or to a "
+            "Python callable (--to package.module:function), and mark them delivered. "
+            "Several relays may run at once on PostgreSQL; run one on SQLite. Stop with "
+            "Ctrl-C."
+        ),
+    )
+    relay.add_argument("--database", metavar="URL", required=True, help="a SQLAlchemy URL")
+    relay.add_argument(
+        "--to",
+        metavar="TARGET",
+        required=True,
+        help="an http(s):// webhook URL, or module:function called with each event",
+    )
+    relay.add_argument(
+        "--batch-size", type=int, default=100, help="events per transaction (%(default)s)"
+    )
+    relay.add_argument(
+        "--poll-interval",
+        type=float,
+        default=1.0,
+        help="seconds between looks at a drained outbox (%(default)s)",
+    )
+    relay.add_argument(
+        "--retention-days",
+        type=float,
+        default=7.0,
+        help="purge events delivered longer ago than this (%(default)s)",
+    )
+    relay.add_argument(
+        "--once",
+        action="store_true",
+        help="deliver what is pending, then exit (status 1 when an event was refused)",
+    )
+
     openapi = commands.add_parser("openapi", help="print the OpenAPI document the server serves")
     openapi.add_argument("--output", metavar="FILE", type=Path, help="write it to FILE instead")
 
@@ -153,6 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "relay":
+            return _relay(args)
         if args.command == "openapi":
             return _openapi(args.output)
         return _sample_data()
@@ -393,6 +464,7 @@ def _banner(
     data: DemoData,
     policy: Policy,
     limiter: str,
+    events: str,
 ) -> str:
     now = datetime.now(UTC)
     lines = [
@@ -400,6 +472,7 @@ def _banner(
         f"  database: {database}",
         f"  data: {source} ({seeded})",
         f"  failed attempts counted: {limiter}",
+        f"  events: {events}",
         f"  OpenAPI document: {base_url}/openapi.json",
         "",
         "Orders (number, email, what a guest may do):",
@@ -447,6 +520,12 @@ def _serve(args: argparse.Namespace) -> int:
             if args.redis is not None
             else "in this process"
         )
+        deliver = _webhook(args.webhook) if args.webhook is not None else None
+        events = (
+            f"posted to {_shown_webhook(args.webhook)} by a relay beside the server"
+            if args.webhook is not None
+            else "kept in the outbox (deliver them with --webhook URL or guest-orders relay)"
+        )
         limiter += f", {limits.max_failures} per {int(limits.window.total_seconds())} s"
         banner = _banner(
             _public_base_url(args.host, sock.getsockname()[1]),
@@ -456,6 +535,7 @@ def _serve(args: argparse.Namespace) -> int:
             data=now_data,
             policy=service.policy,
             limiter=limiter,
+            events=events,
         )
 
         def ready() -> None:
@@ -475,7 +555,8 @@ def _serve(args: argparse.Namespace) -> int:
         )
         _log_access_to_stderr()
         server = _make_server(config, ready)
-        _run(server, sock)
+        with _relay_beside(SqlAlchemyStore(engine), deliver):
+            _run(server, sock)
     return 0
 
 
@@ -502,6 +583,138 @@ def _run(server: uvicorn.Server, sock: socket.socket) -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+@contextmanager
+def _relay_warnings_shown() -> Iterator[None]:
+    """Print the relay's warnings (an event refused, the database unreachable) on stderr
+    while the block runs: the library itself configures no handler."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("guest-orders: %(message)s"))
+    level = logs.logger.level
+    logs.logger.addHandler(handler)
+    if logs.logger.getEffectiveLevel() > logging.WARNING:
+        logs.logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logs.logger.removeHandler(handler)
+        logs.logger.setLevel(level)
+
+
+def _webhook(url: str) -> Webhook:
+    try:
+        return Webhook(url, secret=os.environ.get(WEBHOOK_SECRET_VARIABLE) or None)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
+def _shown_webhook(url: str) -> str:
+    """The webhook URL without credentials or query (they may hold secrets)."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port is not None else ""
+    return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
+
+
+def _target(target: str) -> Deliver:
+    """``--to``: a webhook URL, or ``module:function``."""
+    if "://" in target:
+        return _webhook(target)
+    module_name, _, name = target.partition(":")
+    if not module_name or not name:
+        raise CommandError(f"--to must be an http(s):// URL or module:function, not {target!r}")
+    try:
+        deliver = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError) as error:
+        raise CommandError(f"cannot load {target}: {error}") from None
+    if not callable(deliver):
+        raise CommandError(f"{target} is not callable")
+    return deliver  # type: ignore[no-any-return]  # checked callable; called with each event
+
+
+@contextmanager
+def _relay_beside(store: UnitOfWork, deliver: Deliver | None) -> Iterator[None]:
+    """Run a relay on a thread while the block runs (nothing when ``deliver`` is None)."""
+    if deliver is None:
+        yield
+        return
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_relay,
+        args=(store, deliver),
+        kwargs={"stop": stop, "poll_interval": 0.2},
+        name="guest-orders-relay",
+        daemon=True,
+    )
+    with _relay_warnings_shown():
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+
+
+def _relay(args: argparse.Namespace) -> int:
+    if args.batch_size < 1:
+        raise CommandError("--batch-size must be at least 1")
+    deliver = _target(args.to)
+    engine = _make_engine(args.database)
+    store = SqlAlchemyStore(engine)
+    retention = timedelta(days=args.retention_days)
+    try:
+        with _relay_warnings_shown():
+            if args.once:
+                return _relay_once(store, deliver, args.batch_size, retention)
+            _relay_until_stopped(store, deliver, args, retention)
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _relay_until_stopped(
+    store: UnitOfWork, deliver: Deliver, args: argparse.Namespace, retention: timedelta
+) -> None:
+    """Run the relay until SIGINT or SIGTERM."""
+    stop = threading.Event()
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in handled}
+    try:
+        run_relay(
+            store,
+            deliver,
+            stop=stop,
+            batch_size=args.batch_size,
+            poll_interval=args.poll_interval,
+            retention=retention,
+        )
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _relay_once(store: UnitOfWork, deliver: Deliver, batch_size: int, retention: timedelta) -> int:
+    delivered = 0
+    try:
+        purge_delivered_events(store, older_than=retention)
+        while count := deliver_pending(store, deliver, batch_size=batch_size):
+            delivered += count
+    except DeliveryFailed as failure:
+        delivered += failure.delivered
+        sys.stderr.write(
+            f"guest-orders: {delivered} events delivered, then event "
+            f"{failure.event.event_id} was refused: {failure.reason}\n"
+        )
+        return 1
+    except SQLAlchemyError as error:
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CommandError(f"cannot use the database: {first_line}") from None
+    sys.stdout.write(f"{delivered} events delivered\n")
+    return 0
 
 
 if __name__ == "__main__":

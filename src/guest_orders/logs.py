@@ -22,10 +22,15 @@ event                          level    attributes
                                         ``idempotency_key_given``
 ``idempotent_replay``          INFO     ``order``, ``request_ids``
 ``idempotency_key_reused``     INFO     ``order``
+``events_delivered``           DEBUG    ``count``
+``event_delivery_failed``      WARNING  ``event_id``, ``reason``, ``retry_in``
+``events_purged``              INFO     ``count``
 =============================  =======  ====================================================
 
 ``operation`` is ``lookup`` or ``cancellation``; ``order`` and ``request_ids`` are the
-storage's internal ids, logged only once ownership is proven.
+storage's internal ids, logged only once ownership is proven. The relay's events
+(:mod:`guest_orders.relay`) name an event by its id and a failure by a short reason (an
+HTTP status, an exception's class), never by a URL or a response body.
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ __all__ = [
     "LOGGER_NAME",
     "attempt_limiter_full",
     "cancellation_created",
+    "event_delivery_failed",
+    "events_delivered",
+    "events_purged",
     "idempotency_key_reused",
     "idempotent_replay",
     "logger",
@@ -163,4 +171,41 @@ def idempotency_key_reused(order: int) -> None:
             "idempotency key reused for another request: order=%d",
             order,
             extra={"guest_orders_event": "idempotency_key_reused", "order": order},
+        )
+
+
+def events_delivered(count: int) -> None:
+    """A relay delivered a batch of events and marked them delivered."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "events delivered: count=%d",
+            count,
+            extra={"guest_orders_event": "events_delivered", "count": count},
+        )
+
+
+def event_delivery_failed(event_id: str | None, reason: str, retry_in: float) -> None:
+    """A relay could not deliver an event (or reach its store) and will try again."""
+    if logger.isEnabledFor(logging.WARNING):
+        logger.warning(
+            "event delivery failed: event_id=%s reason=%s retry_in=%.1fs",
+            event_id,
+            reason,
+            retry_in,
+            extra={
+                "guest_orders_event": "event_delivery_failed",
+                "event_id": event_id,
+                "reason": reason,
+                "retry_in": retry_in,
+            },
+        )
+
+
+def events_purged(count: int) -> None:
+    """A relay deleted delivered events older than the retention period."""
+    if logger.isEnabledFor(logging.INFO):
+        logger.info(
+            "delivered events purged: count=%d",
+            count,
+            extra={"guest_orders_event": "events_purged", "count": count},
         )

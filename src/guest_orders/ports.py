@@ -22,10 +22,12 @@ from guest_orders.domain import (
     CancellationReason,
     CancellationRequest,
     EasyReturnShippingCompany,
+    Event,
     IdempotencyRecord,
     ImageRef,
     ImageUpload,
     Order,
+    StoredEvent,
 )
 from guest_orders.errors import GuestOrderError, IdempotencyKeyReused
 
@@ -42,6 +44,7 @@ __all__ = [
     "IdempotencyRepository",
     "ImageStore",
     "OrderRepository",
+    "OutboxRepository",
     "Repositories",
     "UnitOfWork",
 ]
@@ -131,6 +134,46 @@ class IdempotencyRepository(Protocol):
         ...
 
 
+class OutboxRepository(Protocol):
+    """The transactional outbox: events written in the transaction of the data they
+    describe, read and marked delivered by relays (:mod:`guest_orders.relay`).
+
+    Four methods, each called inside :meth:`UnitOfWork.transaction`. A store keeps them
+    with its other repositories so that ``add_all`` shares the transaction of the
+    requests: a rollback leaves no event, a commit loses none.
+    """
+
+    def add_all(self, events: Sequence[Event]) -> None:
+        """Write ``events``, in this order, in the current transaction: relays see them
+        once (and only if) it commits.
+
+        Positions grow with commit order among the events of one order: a store where
+        two transactions on one order can commit concurrently must order them, e.g. by
+        locking the order's row here (SQLite's single writer needs nothing)."""
+        ...
+
+    def pending(self, limit: int) -> Sequence[StoredEvent]:
+        """Claim up to ``limit`` undelivered events for this transaction, by position.
+
+        A claimed event is held until the transaction ends, and a concurrent
+        transaction's ``pending`` skips it: several relays never hold one event at once
+        (``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL; a store that serializes its
+        transactions, like SQLite, needs nothing). For every order, the events returned
+        are its oldest undelivered ones: an order one of whose older events another
+        transaction holds contributes none, so events of one order are delivered in order.
+        """
+        ...
+
+    def mark_delivered(self, positions: Sequence[int], at: datetime) -> None:
+        """Mark these events, claimed by this transaction, delivered at ``at``."""
+        ...
+
+    def purge_delivered(self, before: datetime) -> int:
+        """Delete the events delivered before ``before``; how many were deleted.
+        Undelivered events are never purged."""
+        ...
+
+
 class AddressRepository(Protocol):
     def get(self, pk: int) -> Address | None: ...
 
@@ -168,6 +211,8 @@ class Repositories(Protocol):
     def images(self) -> ImageStore: ...
     @property
     def idempotency(self) -> IdempotencyRepository: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
 
 
 class UnitOfWork(Protocol):

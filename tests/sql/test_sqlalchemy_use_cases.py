@@ -396,9 +396,10 @@ def test_bulk_cancellation_statements_do_not_grow_with_items(
         assert len(created) == len(order.items)
         counts[len(order.items)] = len(statements)
 
-    # order+items, active requests, carriers, reasons, SAVEPOINT, INSERT requests, RELEASE;
-    # with images also the references and, at commit, the bytes; BEGIN IMMEDIATE on SQLite.
-    expected = 7 + (2 if images_per_item else 0) + (engine.dialect.name == "sqlite")
+    # order+items, active requests, carriers, reasons, SAVEPOINT, INSERT requests, RELEASE,
+    # INSERT events (the outbox); with images also the references and, at commit, the
+    # bytes; BEGIN IMMEDIATE on SQLite, the order's row lock for the events on PostgreSQL.
+    expected = 8 + (2 if images_per_item else 0) + 1
     assert counts == dict.fromkeys(SIZES, expected)
 
 

@@ -20,8 +20,10 @@ from guest_orders.domain import (
     CancellationRequest,
     CustomerKind,
     EasyReturnShippingCompany,
+    Event,
     IdempotencyRecord,
     Order,
+    StoredEvent,
 )
 from guest_orders.ports import (
     ActiveRequestExists,
@@ -32,12 +34,14 @@ from guest_orders.ports import (
     IdempotencyRepository,
     ImageStore,
     OrderRepository,
+    OutboxRepository,
     Repositories,
     UnitOfWork,
 )
 from guest_orders.testing import (
     InMemoryIdempotencyRepository,
     InMemoryOrderRepository,
+    InMemoryOutbox,
     InMemoryStore,
     example_seed,
 )
@@ -74,6 +78,7 @@ class _Repositories:
     addresses: AddressRepository
     images: ImageStore
     idempotency: IdempotencyRepository
+    outbox: OutboxRepository
 
 
 class PatchedStore:
@@ -86,6 +91,7 @@ class PatchedStore:
         orders: OrderRepository | None = None,
         cancellation_requests: CancellationRequestRepository | None = None,
         idempotency: IdempotencyRepository | None = None,
+        outbox: OutboxRepository | None = None,
         rolls_back: bool = True,
     ) -> None:
         self._base = base
@@ -99,6 +105,7 @@ class PatchedStore:
             addresses=base_repos.addresses,
             images=base_repos.images,
             idempotency=idempotency or base_repos.idempotency,
+            outbox=outbox or base_repos.outbox,
         )
 
     @contextmanager
@@ -268,6 +275,22 @@ class CaseBlindKeys(InMemoryIdempotencyRepository):
         super().add(attrs.evolve(record, key=record.key.lower()))
 
 
+class OutboxOutsideTheTransaction(InMemoryOutbox):
+    """Writes events on a connection of its own, committed at once: a rollback of the
+    requests' transaction leaves their events behind."""
+
+    def add_all(self, events: Sequence[Event]) -> None:
+        self._publish(events)
+
+
+class OutboxWithoutClaims(InMemoryOutbox):
+    """Reads pending events without claiming them (a plain SELECT, no ``FOR UPDATE SKIP
+    LOCKED``): concurrent relays deliver the same events at once."""
+
+    def pending(self, limit: int) -> Sequence[StoredEvent]:
+        return [stored for stored, at in self.all() if at is None][:limit]
+
+
 StoreMaker = Callable[
     [
         Sequence[Order],
@@ -299,6 +322,12 @@ BROKEN: dict[str, StoreMaker] = {
     "case_blind_idempotency_keys": lambda o, r, s, a: PatchedStore(
         _memory(o, r, s, a), idempotency=CaseBlindKeys()
     ),
+    "outbox_outside_the_transaction": lambda o, r, s, a: _with_outbox(
+        _memory(o, r, s, a), OutboxOutsideTheTransaction()
+    ),
+    "outbox_without_claims": lambda o, r, s, a: _with_outbox(
+        _memory(o, r, s, a), OutboxWithoutClaims()
+    ),
     "stale_read_only": lambda o, r, s, a: StaleReadOnlyStore(
         _memory(o, r, s, a), _memory(o, r, s, a)
     ),
@@ -308,6 +337,12 @@ BROKEN: dict[str, StoreMaker] = {
 #: Defects only a contract with ``exact_money = True`` must catch: the API shows money with
 #: two places, so a store that keeps its value but not its scale serves it faithfully.
 EXACT_ONLY = frozenset({"float_money"})
+
+
+def _with_outbox(base: InMemoryStore, outbox: InMemoryOutbox) -> InMemoryStore:
+    """``base`` with its outbox replaced (its transactions still publish and release it)."""
+    base.repositories = attrs.evolve(base.repositories, outbox=outbox)
+    return base
 
 
 def contract_for(defect: str) -> StoreContract:
@@ -375,6 +410,13 @@ MUST_FAIL: dict[str, list[str]] = {
     "case_blind_idempotency_keys": [
         "test_idempotency_records_round_trip_faithfully",
         "test_idempotency_keys_are_per_order_and_case_sensitive",
+    ],
+    "outbox_outside_the_transaction": [
+        "test_outbox_nothing_is_written_when_the_transaction_fails",
+    ],
+    "outbox_without_claims": [
+        "test_outbox_concurrent_relays_claim_disjoint_batches",
+        "test_outbox_an_orders_events_wait_for_its_older_one_held_elsewhere",
     ],
     "stale_read_only": [
         "test_unit_of_work_read_only_transactions_read_the_same",

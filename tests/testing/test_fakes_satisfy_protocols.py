@@ -20,6 +20,7 @@ from guest_orders.ports import (
     IdempotencyRepository,
     ImageStore,
     OrderRepository,
+    OutboxRepository,
     Repositories,
     UnitOfWork,
 )
@@ -32,6 +33,7 @@ from guest_orders.testing import (
     InMemoryIdempotencyRepository,
     InMemoryImageStore,
     InMemoryOrderRepository,
+    InMemoryOutbox,
     InMemoryStore,
     SystemClock,
 )
@@ -43,6 +45,7 @@ companies: EasyReturnShippingCompanyRepository = InMemoryEasyReturnShippingCompa
 addresses: AddressRepository = InMemoryAddressRepository()
 images: ImageStore = InMemoryImageStore()
 idempotency: IdempotencyRepository = InMemoryIdempotencyRepository()
+outbox: OutboxRepository = InMemoryOutbox()
 store: UnitOfWork = InMemoryStore()
 system_clock: Clock = SystemClock()
 fixed_clock: Clock = FixedClock(datetime.now(UTC))

@@ -192,6 +192,7 @@ def test_the_port_calls_of_a_first_request_and_of_a_replay() -> None:
         "reasons.get_many",
         "cancellation_requests.add_all",
         "idempotency.add",
+        "outbox.add_all",
         "commit",
     ]
     uow.log.clear()

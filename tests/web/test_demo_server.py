@@ -213,6 +213,64 @@ def test_the_printed_curl_commands_work(tmp_path: Path) -> None:
         assert server.interrupt() == 0
 
 
+def _readme_receiver() -> str:
+    """The receiver the README shows."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"^```python\n(# receiver\.py.*?)^```$", readme, re.DOTALL | re.MULTILINE)
+    assert match is not None, "the README shows receiver.py"
+    return match.group(1)
+
+
+def test_the_readme_receiver_prints_the_events_of_the_printed_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the README shows: its receiver prints one line per request the printed curl
+    commands create, the demo server's relay posting them signed."""
+    curl = shutil.which("curl")
+    assert curl is not None
+    port = free_port()
+    receiver_file = tmp_path / "receiver.py"
+    receiver_file.write_text(_readme_receiver().replace("9000", str(port)), encoding="utf-8")
+    monkeypatch.setenv("GUEST_ORDERS_WEBHOOK_SECRET", "demo-secret")  # receiver and server
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    printed = tmp_path / "printed.txt"
+    with printed.open("wb") as out:
+        receiver = subprocess.Popen(  # noqa: S603
+            [sys.executable, str(receiver_file)], stdout=out, stderr=subprocess.DEVNULL, env=env
+        )
+    hook = f"http://127.0.0.1:{port}/events"
+    created: list[tuple[str, int]] = []
+    try:
+        with running_server(tmp_path, "--webhook", hook) as server:
+            assert f"events: posted to {hook}" in server.output()
+            for command in server.output().splitlines():
+                if not command.startswith("curl ") or "cancellation_requests" not in command:
+                    continue
+                result = subprocess.run(  # noqa: S603
+                    [curl, *shlex.split(command)[1:]], capture_output=True, check=True, timeout=30
+                )
+                body = json.loads(result.stdout)
+                number = json.loads(shlex.split(command)[-1])["number"]
+                requests = body if isinstance(body, list) else [body]
+                created.extend((number, request["order_item"]) for request in requests)
+            deadline = time.monotonic() + READY_TIMEOUT
+            while time.monotonic() < deadline:
+                if len(printed.read_text().splitlines()) >= len(created):
+                    break
+                time.sleep(0.05)
+            assert server.interrupt() == 0
+    finally:
+        receiver.kill()
+        receiver.wait(timeout=STOP_TIMEOUT)
+    assert created, "the printed commands create requests"
+    lines = [line.split() for line in printed.read_text().splitlines()]
+    assert {(words[0], words[1], int(words[2])) for words in lines} == {
+        ("cancellation.requested", number, item) for number, item in created
+    }
+    assert len(lines) == len(created)
+    assert "Traceback" not in server.errors()
+
+
 def test_a_bad_data_file_loads_nothing_and_exits_2(tmp_path: Path) -> None:
     document = json.loads(sample_data_text())
     document["orders"][2]["items"][0]["price"] = 12.5

@@ -12,6 +12,7 @@ import itertools
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 
 import attrs
 
@@ -20,10 +21,12 @@ from guest_orders.domain import (
     CancellationReason,
     CancellationRequest,
     EasyReturnShippingCompany,
+    Event,
     IdempotencyRecord,
     ImageRef,
     ImageUpload,
     Order,
+    StoredEvent,
 )
 from guest_orders.ports import ActiveRequestExists, IdempotencyKeyExists
 
@@ -35,6 +38,7 @@ __all__ = [
     "InMemoryIdempotencyRepository",
     "InMemoryImageStore",
     "InMemoryOrderRepository",
+    "InMemoryOutbox",
     "InMemoryStore",
 ]
 
@@ -191,6 +195,114 @@ class InMemoryIdempotencyRepository:
             return list(self._records.values())
 
 
+@attrs.define
+class _OutboxTransaction:
+    """What one transaction did to the outbox, applied when it commits."""
+
+    added: list[Event] = attrs.Factory(list)
+    claimed: set[int] = attrs.Factory(set)
+    delivered: dict[int, datetime] = attrs.Factory(dict)
+
+
+class InMemoryOutbox:
+    """The outbox of :class:`InMemoryStore`: events a transaction adds are published
+    (given their positions) when it commits, claims are released when it ends, and
+    several threads' relays never hold one event at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._positions = itertools.count(1)
+        self._events: dict[int, StoredEvent] = {}  # by position, in position order
+        self._delivered: dict[int, datetime] = {}
+        self._claimed: set[int] = set()  # by every open transaction
+        self._open = threading.local()
+
+    def _current(self) -> _OutboxTransaction | None:
+        current: _OutboxTransaction | None = getattr(self._open, "transaction", None)
+        return current
+
+    def add_all(self, events: Sequence[Event]) -> None:
+        current = self._current()
+        if current is None:  # outside a transaction: committed at once
+            self._publish(events)
+        else:
+            current.added.extend(events)
+
+    def _publish(self, events: Iterable[Event]) -> None:
+        with self._lock:
+            for event in events:
+                position = next(self._positions)
+                self._events[position] = StoredEvent(position=position, event=event)
+
+    def pending(self, limit: int) -> Sequence[StoredEvent]:
+        current = self._current()
+        mine = current.claimed if current is not None else set()
+        done = current.delivered if current is not None else {}
+        found: list[StoredEvent] = []
+        held_orders: set[int] = set()  # orders with an older event another one holds
+        with self._lock:
+            for position, stored in self._events.items():
+                if len(found) >= limit:
+                    break
+                if position in self._delivered or position in done:
+                    continue
+                order = stored.event.order
+                if position in self._claimed and position not in mine:
+                    held_orders.add(order)
+                elif order not in held_orders:
+                    found.append(stored)
+            if current is not None:
+                taken = {stored.position for stored in found}
+                current.claimed |= taken
+                self._claimed |= taken
+        return found
+
+    def mark_delivered(self, positions: Sequence[int], at: datetime) -> None:
+        current = self._current()
+        if current is None:
+            with self._lock:
+                self._delivered.update(dict.fromkeys(positions, at))
+        else:
+            current.delivered.update(dict.fromkeys(positions, at))
+
+    def purge_delivered(self, before: datetime) -> int:
+        with self._lock:
+            old = [position for position, at in self._delivered.items() if at < before]
+            for position in old:
+                del self._delivered[position]
+                del self._events[position]
+        return len(old)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """Publish what the block adds (and marks delivered) if it ends normally; release
+        its claims either way. A nested block joins the enclosing one."""
+        if self._current() is not None:
+            yield
+            return
+        current = _OutboxTransaction()
+        self._open.transaction = current
+        try:
+            yield
+        except BaseException:
+            with self._lock:
+                self._claimed -= current.claimed
+            raise
+        else:
+            self._publish(current.added)
+            with self._lock:
+                self._delivered.update(current.delivered)
+                self._claimed -= current.claimed
+        finally:
+            self._open.transaction = None
+
+    def all(self) -> list[tuple[StoredEvent, datetime | None]]:
+        """Every stored event by position, with when it was delivered (for tests and
+        examples)."""
+        with self._lock:
+            return [(stored, self._delivered.get(p)) for p, stored in self._events.items()]
+
+
 class InMemoryCancellationReasonRepository:
     def __init__(self, reasons: Iterable[CancellationReason] = ()) -> None:
         self._reasons = {reason.pk: reason for reason in reasons}
@@ -247,6 +359,7 @@ class _Repositories:
     addresses: InMemoryAddressRepository
     images: InMemoryImageStore
     idempotency: InMemoryIdempotencyRepository
+    outbox: InMemoryOutbox
 
 
 class InMemoryStore:
@@ -254,7 +367,8 @@ class InMemoryStore:
 
     Writes are atomic per call (``add_all`` stores a whole batch or nothing) and visible to
     other transactions at once; a transaction that raises forgets the requests (and the
-    idempotency records) it stored.
+    idempotency records) it stored. Outbox events are the exception: they are published
+    when their transaction ends normally, never before (see :class:`InMemoryOutbox`).
     """
 
     def __init__(
@@ -274,6 +388,7 @@ class InMemoryStore:
             addresses=InMemoryAddressRepository(addresses),
             images=InMemoryImageStore(),
             idempotency=InMemoryIdempotencyRepository(),
+            outbox=InMemoryOutbox(),
         )
 
     @contextmanager
@@ -284,5 +399,6 @@ class InMemoryStore:
         with (
             self.repositories.cancellation_requests._undone_on_error(),  # noqa: SLF001
             self.repositories.idempotency._undone_on_error(),  # noqa: SLF001
+            self.repositories.outbox._transaction(),  # noqa: SLF001
         ):
             yield self.repositories

@@ -21,6 +21,12 @@ from guest_orders.domain.codes import (
     PaymentType,
 )
 from guest_orders.domain.commands import CancelItem, CancellationCommand, LookupQuery
+from guest_orders.domain.events import (
+    CANCELLATION_REQUESTED,
+    CancellationRequested,
+    Event,
+    StoredEvent,
+)
 from guest_orders.domain.idempotency import (
     MAX_IDEMPOTENCY_KEY_LENGTH,
     IdempotencyRecord,
@@ -39,6 +45,7 @@ from guest_orders.domain.order import (
 from guest_orders.domain.snapshot import ItemEligibility, OrderSnapshot
 
 __all__ = [
+    "CANCELLATION_REQUESTED",
     "MAX_IDEMPOTENCY_KEY_LENGTH",
     "Address",
     "Bank",
@@ -47,12 +54,14 @@ __all__ = [
     "CancellationReason",
     "CancellationRequest",
     "CancellationRequestStatus",
+    "CancellationRequested",
     "CancellationType",
     "Currency",
     "Customer",
     "CustomerKind",
     "EasyReturn",
     "EasyReturnShippingCompany",
+    "Event",
     "Iban",
     "IdempotencyRecord",
     "ImageRef",
@@ -68,6 +77,7 @@ __all__ = [
     "PickupDate",
     "Product",
     "ShippingCompany",
+    "StoredEvent",
     "command_fingerprint",
     "is_valid_idempotency_key",
     "mask",

@@ -5,7 +5,7 @@
   :class:`InMemoryImageStore`, and the clocks :class:`FixedClock` and :class:`SystemClock`.
   They keep the rules a real adapter must keep: batches are atomic, an item never has two
   active requests (not even with concurrent writers), a transaction that raises stores
-  nothing.
+  nothing, and :class:`InMemoryOutbox` publishes events only when their transaction commits.
 - :class:`Seed` and :func:`example_seed`: the rows a store starts with.
 - :func:`assert_faithful`: equality strict about ``Decimal`` scale, aware datetimes and
   exact types, for round-trip tests.
@@ -25,6 +25,7 @@ from guest_orders.adapters.memory import (
     InMemoryIdempotencyRepository,
     InMemoryImageStore,
     InMemoryOrderRepository,
+    InMemoryOutbox,
     InMemoryStore,
 )
 from guest_orders.clocks import FixedClock, SystemClock
@@ -40,6 +41,7 @@ __all__ = [
     "InMemoryIdempotencyRepository",
     "InMemoryImageStore",
     "InMemoryOrderRepository",
+    "InMemoryOutbox",
     "InMemoryStore",
     "Seed",
     "SystemClock",

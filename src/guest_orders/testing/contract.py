@@ -78,6 +78,7 @@ import abc
 import threading
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from time import monotonic
@@ -104,6 +105,7 @@ from guest_orders.domain import (
     CancellationCommand,
     CancellationReason,
     CancellationRequest,
+    CancellationRequested,
     CancellationRequestStatus,
     CancellationType,
     EasyReturnShippingCompany,
@@ -118,6 +120,7 @@ from guest_orders.domain import (
     OrderStatus,
     PickupDate,
     Product,
+    StoredEvent,
 )
 from guest_orders.errors import (
     GuestOrderError,
@@ -151,6 +154,7 @@ __all__ = [
     "IdempotencyRepositoryContract",
     "ImageStoreContract",
     "OrderRepositoryContract",
+    "OutboxRepositoryContract",
     "StoreContract",
     "UnitOfWorkContract",
     "UseCaseContract",
@@ -980,6 +984,228 @@ class IdempotencyRepositoryContract(_StoreContract):
         assert found.fingerprint == f"{outcomes.index('stored'):064x}"
 
 
+# ------------------------------------------------------------------------- outbox
+
+
+def _event(order: Order, item: int, *, request_id: int = 1) -> CancellationRequested:
+    return CancellationRequested(
+        event_id=uuid.uuid4(),
+        request_id=request_id,
+        request_uuid=uuid.uuid4(),
+        order=order.pk,
+        order_number=order.number,
+        order_item=item,
+        cancellation_type=CancellationType.CANCEL,
+        quantity=None,
+        reason=1,
+        created_date=gst.DEFAULT_NOW,
+    )
+
+
+def _pending(store: UnitOfWork, limit: int = 1_000) -> list[StoredEvent]:
+    with store.transaction() as repos:
+        return list(repos.outbox.pending(limit))
+
+
+class OutboxRepositoryContract(_StoreContract):
+    """:class:`~guest_orders.ports.OutboxRepository`: events written with the requests and
+    rolled back with them, read back in order, marked delivered, purged; where
+    :meth:`concurrent_relays`, concurrent relays claim disjoint batches and one order's
+    events wait for its older ones that another relay holds."""
+
+    def concurrent_relays(self) -> bool:
+        """Whether relays may run concurrently on the store: ``True`` (PostgreSQL...). A
+        store that serializes its transactions, like SQLite, runs one relay: return
+        ``False`` there to skip the checks of concurrent relays."""
+        return True
+
+    def test_outbox_events_are_written_with_the_requests(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        store = self.store_for(seed)
+        command = CancellationCommand(
+            number=card.number,
+            email=card.user_email,
+            items=[
+                CancelItem(
+                    order_item=1002,
+                    reason=3,
+                    cancellation_type=CancellationType.REFUND,
+                    shipping_company=13,
+                ),
+                CancelItem(
+                    order_item=1001, reason=1, cancellation_type=CancellationType.CANCEL, quantity=1
+                ),
+            ],
+        )
+        created = request_cancellation(command, uow=store, clock=_CLOCK, policy=Policy())
+        pending = _pending(store)
+        assert [stored.event.request_id for stored in pending] == [_id_of(r) for r in created], (
+            "one event per created request, in the order of the items"
+        )
+        for stored, request in zip(pending, created, strict=True):
+            expected = CancellationRequested.of(
+                request, order_number=card.number, event_id=stored.event.event_id
+            )
+            assert_faithful(stored.event, expected)
+
+    def test_outbox_nothing_is_written_when_the_transaction_fails(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        store = self.store_for(seed)
+
+        def write_then_fail() -> None:
+            with store.transaction() as repos:
+                repos.cancellation_requests.add_all([_draft(card, card.items[0])])
+                repos.outbox.add_all([_event(card, card.items[0].pk)])
+                raise _Rollback
+
+        with pytest.raises(_Rollback):
+            write_then_fail()
+        assert _pending(store) == [], "a rolled-back transaction must leave no event"
+        refused = CancellationCommand(
+            number=card.number,
+            email=card.user_email,
+            items=[
+                CancelItem(order_item=1001, reason=1, cancellation_type=CancellationType.CANCEL),
+                CancelItem(order_item=999_999, reason=1, cancellation_type=CancellationType.CANCEL),
+            ],
+        )
+        with pytest.raises(InvalidRequest):
+            request_cancellation(refused, uow=store, clock=_CLOCK, policy=Policy())
+        assert _pending(store) == [], "a refused request must leave no event"
+
+    def test_outbox_events_come_back_in_commit_order(self) -> None:
+        seed = example_seed()
+        card, cash = seed.guest_orders
+        store = self.store_for(seed)
+        written: list[CancellationRequested] = []
+        for batch in (
+            [_event(card, 1, request_id=1), _event(cash, 2, request_id=2)],
+            [_event(card, 3, request_id=3)],
+            [_event(cash, 4, request_id=4), _event(card, 5, request_id=5)],
+        ):
+            with store.transaction() as repos:
+                repos.outbox.add_all(batch)
+            written += batch
+        pending = _pending(store)
+        assert_faithful([stored.event for stored in pending], written)
+        positions = [stored.position for stored in pending]
+        assert positions == sorted(set(positions)), "positions must be distinct and grow"
+        assert [s.event.request_id for s in _pending(store, 2)] == [1, 2], "the oldest first"
+
+    def test_outbox_delivered_events_are_not_pending_and_are_purged(self) -> None:
+        seed = example_seed()
+        card = seed.orders[0]
+        store = self.store_for(seed)
+        with store.transaction() as repos:
+            repos.outbox.add_all([_event(card, n, request_id=n) for n in (1, 2, 3)])
+        first, second, _ = _pending(store)
+        now = gst.DEFAULT_NOW
+        with store.transaction() as repos:
+            repos.outbox.pending(1)
+            repos.outbox.mark_delivered([first.position], now)
+        with store.transaction() as repos:
+            repos.outbox.pending(1)
+            repos.outbox.mark_delivered([second.position], now + timedelta(days=2))
+        assert [s.event.request_id for s in _pending(store)] == [3]
+        with store.transaction() as repos:
+            assert repos.outbox.purge_delivered(now + timedelta(days=1)) == 1
+        with store.transaction() as repos:
+            assert repos.outbox.purge_delivered(now + timedelta(days=1)) == 0
+            assert repos.outbox.purge_delivered(now + timedelta(days=30)) == 1
+        assert [s.event.request_id for s in _pending(store)] == [3], "never purge pending"
+
+    def test_outbox_marks_are_rolled_back_with_their_transaction(self) -> None:
+        """A relay that dies after delivering leaves its events pending: at least once."""
+        seed = example_seed()
+        card = seed.orders[0]
+        store = self.store_for(seed)
+        with store.transaction() as repos:
+            repos.outbox.add_all([_event(card, 1)])
+
+        def deliver_then_die() -> None:
+            with store.transaction() as repos:
+                (stored,) = repos.outbox.pending(10)
+                repos.outbox.mark_delivered([stored.position], gst.DEFAULT_NOW)
+                raise _Rollback
+
+        with pytest.raises(_Rollback):
+            deliver_then_die()
+        assert len(_pending(store)) == 1
+
+    def _needs_concurrent_relays(self) -> None:
+        if not self.concurrent_relays():
+            pytest.skip("the store runs one relay at a time (concurrent_relays() is False)")
+
+    def test_outbox_concurrent_relays_claim_disjoint_batches(self) -> None:
+        self._needs_concurrent_relays()
+        base = _wide_seed(1)
+        wide = base.orders[-1]
+        orders = [  # 40 orders, so that no order's events hold another relay back
+            attrs.evolve(
+                wide,
+                pk=wide.pk + n,
+                number=f"{int(wide.number) + n}",
+                items=[attrs.evolve(wide.items[0], pk=wide.items[0].pk + n)],
+            )
+            for n in range(40)
+        ]
+        seed = attrs.evolve(base, orders=(*base.orders[:-1], *orders))
+        store = self.store_for(seed)
+        with store.transaction() as repos:
+            repos.outbox.add_all([_event(o, 1, request_id=n) for n, o in enumerate(orders)])
+        relays = 4
+        barrier = threading.Barrier(relays)
+
+        def claim(_index: int) -> list[int]:
+            with store.transaction() as repos:
+                batch = [stored.position for stored in repos.outbox.pending(5)]
+                barrier.wait(timeout=_TIMEOUT)  # every relay holds its batch now
+            return batch
+
+        batches = _run_together(relays, claim)
+        claimed = [position for batch in batches for position in batch]
+        assert len(claimed) == len(set(claimed)), f"relays claimed one event twice: {batches}"
+        assert all(len(batch) == 5 for batch in batches), f"a relay got less: {batches}"
+
+    def test_outbox_an_orders_events_wait_for_its_older_one_held_elsewhere(self) -> None:
+        self._needs_concurrent_relays()
+        seed = example_seed()
+        card, cash = seed.guest_orders
+        store = self.store_for(seed)
+        with store.transaction() as repos:
+            repos.outbox.add_all(
+                [
+                    _event(card, 1, request_id=1),
+                    _event(card, 2, request_id=2),
+                    _event(cash, 3, request_id=3),
+                ]
+            )
+        holding = threading.Event()
+        release = threading.Event()
+
+        def first_relay() -> list[int]:
+            with store.transaction() as repos:
+                batch = [s.event.request_id for s in repos.outbox.pending(1)]
+                holding.set()
+                release.wait(timeout=_TIMEOUT)
+            return batch
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            first = pool.submit(first_relay)
+            assert holding.wait(timeout=_TIMEOUT)
+            try:
+                second = [s.event.request_id for s in _pending(store)]
+            finally:
+                release.set()
+            assert first.result(timeout=_TIMEOUT) == [1]
+        assert second == [3], (
+            f"while another relay holds the card order's first event, got {second}: its "
+            "second event must wait, the other order's may go"
+        )
+
+
 # ------------------------------------------------------------------- unit of work
 
 
@@ -1267,6 +1493,22 @@ class UseCaseStateMachine(RuleBasedStateMachine):
             actual = repos.cancellation_requests.active_for_items(items)
         assert_faithful(_normalized_active(actual), _normalized_active(expected))
 
+    @invariant()
+    def same_events(self) -> None:
+        """The outbox holds one event per created request, in the reference's order."""
+        if self.tested is None:
+            return
+        reference, tested = self._stores()
+        assert_faithful(_normalized_events(tested), _normalized_events(reference))
+
+
+def _normalized_events(store: UnitOfWork) -> list[CancellationRequested]:
+    """The pending events without what every store makes up: ids and uuids."""
+    return [
+        attrs.evolve(stored.event, event_id=_NIL_UUID, request_id=1, request_uuid=_NIL_UUID)
+        for stored in _pending(store, 100_000)
+    ]
+
 
 class UseCaseContract(_StoreContract):
     """The use cases over the store under test."""
@@ -1493,6 +1735,7 @@ class StoreContract(
     EasyReturnShippingCompanyRepositoryContract,
     AddressRepositoryContract,
     IdempotencyRepositoryContract,
+    OutboxRepositoryContract,
     UnitOfWorkContract,
     UseCaseContract,
 ):

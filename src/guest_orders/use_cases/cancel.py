@@ -17,6 +17,7 @@ from guest_orders.domain import (
     CancellationCommand,
     CancellationReason,
     CancellationRequest,
+    CancellationRequested,
     CancellationType,
     EasyReturn,
     EasyReturnShippingCompany,
@@ -80,6 +81,9 @@ def request_cancellation(
     one key, the loser creates nothing: it returns the winner's requests when the winner's
     key is visible to it by then, else it fails as the one-active rule says
     (``cancellation_request_100_1``) and its next retry gets the winner's requests.
+
+    Each created request adds one :class:`guest_orders.domain.CancellationRequested` to
+    the outbox (``repos.outbox``), in the same transaction; a failure or a replay adds none.
     """
     key: _Key | None = None
     if idempotency_key is not None:
@@ -345,6 +349,15 @@ def _store(
                     created_date=now,
                 )
             )
+        # The events go to the outbox in the same transaction: committed with the
+        # requests, or rolled back with them.
+        number = snapshot.order.number
+        repos.outbox.add_all(
+            [
+                CancellationRequested.of(r, order_number=number, event_id=uuid.uuid4())
+                for r in created
+            ]
+        )
     except ActiveRequestExists as conflict:
         _forget(repos.images, stored_images)
         # Nothing of this batch was stored. A concurrent request with the same key may be

@@ -10,6 +10,7 @@ a JSON body becomes a value (strict: no duplicate keys, no ``NaN``), and
 
 from guest_orders.wire.converter import converter
 from guest_orders.wire.decoding import decode_json
+from guest_orders.wire.events import parse_event, render_event
 from guest_orders.wire.headers import RESPONSE_HEADERS
 from guest_orders.wire.requests import parse_bulk_cancellation, parse_cancellation, parse_lookup
 from guest_orders.wire.responses import (
@@ -26,9 +27,11 @@ __all__ = [
     "decode_json",
     "parse_bulk_cancellation",
     "parse_cancellation",
+    "parse_event",
     "parse_lookup",
     "render_cancellation_request",
     "render_error",
+    "render_event",
     "render_lookup",
     "render_order",
     "render_reasons",

@@ -31,6 +31,7 @@ from guest_orders.adapters.sqlalchemy._repositories import (
     SqlAlchemyIdempotencyRepository,
     SqlAlchemyImageStore,
     SqlAlchemyOrderRepository,
+    SqlAlchemyOutbox,
     SqlAlchemyRepositories,
 )
 from guest_orders.adapters.sqlalchemy._schema import (
@@ -48,6 +49,7 @@ from guest_orders.adapters.sqlalchemy._schema import (
     metadata,
     order_items,
     orders,
+    outbox,
 )
 from guest_orders.adapters.sqlalchemy._store import ImageStoreFactory, SqlAlchemyStore
 from guest_orders.adapters.sqlalchemy._types import ExactDecimal, UtcDateTime
@@ -66,6 +68,7 @@ __all__ = [
     "SqlAlchemyIdempotencyRepository",
     "SqlAlchemyImageStore",
     "SqlAlchemyOrderRepository",
+    "SqlAlchemyOutbox",
     "SqlAlchemyRepositories",
     "SqlAlchemyStore",
     "UtcDateTime",
@@ -81,4 +84,5 @@ __all__ = [
     "metadata",
     "order_items",
     "orders",
+    "outbox",
 ]

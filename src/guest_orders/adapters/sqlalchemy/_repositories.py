@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -39,18 +40,22 @@ from guest_orders.adapters.sqlalchemy._schema import (
     images,
     order_items,
     orders,
+    outbox,
 )
 from guest_orders.domain import (
     Address,
     CancellationReason,
     CancellationRequest,
     EasyReturnShippingCompany,
+    Event,
     IdempotencyRecord,
     ImageRef,
     ImageUpload,
     Order,
+    StoredEvent,
 )
 from guest_orders.ports import ActiveRequestExists, IdempotencyKeyExists, ImageStore
+from guest_orders.wire.events import parse_event, render_event
 
 __all__ = [
     "IMAGE_URL_PREFIX",
@@ -61,6 +66,7 @@ __all__ = [
     "SqlAlchemyIdempotencyRepository",
     "SqlAlchemyImageStore",
     "SqlAlchemyOrderRepository",
+    "SqlAlchemyOutbox",
     "SqlAlchemyRepositories",
 ]
 
@@ -326,6 +332,107 @@ def _violates_key_constraint(error: IntegrityError) -> bool:
     return IDEMPOTENCY_KEY_CONSTRAINT in text or "idempotency_keys.key" in text
 
 
+_INSERT_EVENTS = sa.insert(outbox)
+# The orders' rows, locked so that events of one order get their ids in commit order.
+_LOCK_ORDERS = (
+    sa.select(orders.c.pk)
+    .where(orders.c.pk.in_(sa.bindparam("orders", expanding=True)))
+    .order_by(orders.c.pk)
+    .with_for_update(key_share=True)
+)
+_UNDELIVERED = outbox.c.delivered_date.is_(None)
+_CLAIM_EVENTS = (
+    sa.select(outbox.c.id, outbox.c.order_id, outbox.c.payload)
+    .where(_UNDELIVERED)
+    .order_by(outbox.c.id)
+    .limit(sa.bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_UNDELIVERED_OF_ORDERS = (
+    sa.select(outbox.c.id, outbox.c.order_id)
+    .where(
+        _UNDELIVERED,
+        outbox.c.order_id.in_(sa.bindparam("orders", expanding=True)),
+        outbox.c.id <= sa.bindparam("last"),
+    )
+    .order_by(outbox.c.id)
+)
+_MARK_DELIVERED = (
+    sa.update(outbox)
+    .where(outbox.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .values(delivered_date=sa.bindparam("at", type_=outbox.c.delivered_date.type))
+)
+_PURGE_DELIVERED = sa.delete(outbox).where(
+    outbox.c.delivered_date.is_not(None), outbox.c.delivered_date < sa.bindparam("before")
+)
+
+
+class SqlAlchemyOutbox(_Bound):
+    """The outbox in the ``outbox`` table (see
+    :class:`guest_orders.ports.OutboxRepository`).
+
+    ``add_all``: one INSERT, after locking the events' orders' rows (``SELECT ... FOR NO
+    KEY UPDATE`` on PostgreSQL; nothing on SQLite, whose writers take turns), so that the
+    events of one order get their ids in commit order. ``pending``: ``SELECT ... FOR
+    UPDATE SKIP LOCKED`` on PostgreSQL (the lock clause is left out on SQLite, where one
+    relay runs), then one SELECT to keep, for each order, only its oldest undelivered
+    events. ``mark_delivered`` and ``purge_delivered``: one statement each.
+    """
+
+    def add_all(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        connection = self._connection
+        if connection.dialect.name != "sqlite":
+            connection.execute(_LOCK_ORDERS, {"orders": sorted({e.order for e in events})})
+        connection.execute(
+            _INSERT_EVENTS,
+            [
+                {
+                    "event_id": event.event_id,
+                    "type": event.type,
+                    "order_id": event.order,
+                    "payload": render_event(event),
+                    "created_date": event.created_date,
+                }
+                for event in events
+            ],
+        )
+
+    def pending(self, limit: int) -> Sequence[StoredEvent]:
+        claimed = self._connection.execute(_CLAIM_EVENTS, {"limit": limit}).all()
+        if not claimed:
+            return []
+        # An order's older undelivered event not in this batch is held by another relay:
+        # keep, of each order, only the events before the first one missing.
+        ours = {row.id for row in claimed}
+        undelivered = self._connection.execute(
+            _UNDELIVERED_OF_ORDERS,
+            {"orders": sorted({row.order_id for row in claimed}), "last": claimed[-1].id},
+        )
+        kept: set[int] = set()
+        stopped: set[int] = set()
+        for row in undelivered:
+            if row.order_id in stopped:
+                continue
+            if row.id in ours:
+                kept.add(row.id)
+            else:
+                stopped.add(row.order_id)
+        return [
+            StoredEvent(position=row.id, event=parse_event(row.payload))
+            for row in claimed
+            if row.id in kept
+        ]
+
+    def mark_delivered(self, positions: Sequence[int], at: datetime) -> None:
+        if positions:
+            self._connection.execute(_MARK_DELIVERED, {"ids": list(positions), "at": at})
+
+    def purge_delivered(self, before: datetime) -> int:
+        return self._connection.execute(_PURGE_DELIVERED, {"before": before}).rowcount
+
+
 class SqlAlchemyImageStore(_Bound):
     """Image bytes in the ``images`` table, addressed ``db://images/<uuid>``.
 
@@ -410,6 +517,7 @@ class SqlAlchemyRepositories:
     addresses: SqlAlchemyAddressRepository
     images: ImageStore
     idempotency: SqlAlchemyIdempotencyRepository
+    outbox: SqlAlchemyOutbox
 
     @classmethod
     def bind(cls, connection: sa.Connection, *, images: ImageStore) -> SqlAlchemyRepositories:
@@ -422,4 +530,5 @@ class SqlAlchemyRepositories:
             addresses=SqlAlchemyAddressRepository(connection),
             images=images,
             idempotency=SqlAlchemyIdempotencyRepository(connection),
+            outbox=SqlAlchemyOutbox(connection),
         )

@@ -32,6 +32,7 @@ __all__ = [
     "metadata",
     "order_items",
     "orders",
+    "outbox",
 ]
 
 #: Name of the partial unique index that keeps one active request per order item.
@@ -302,6 +303,37 @@ idempotency_keys = sa.Table(
     sa.Column("created_date", UtcDateTime(), nullable=False, index=True),
     sa.UniqueConstraint("order_id", "key", name=IDEMPOTENCY_KEY_CONSTRAINT),
 )
+
+
+#: The transactional outbox: domain events written in the transaction of the requests they
+#: describe, delivered by relays (``guest_orders.relay``) in ``id`` order. ``id`` only
+#: grows (``AUTOINCREMENT`` on SQLite: never reused, even after a purge); ``payload`` is
+#: the event as ``guest_orders.wire.render_event`` renders it; ``delivered_date`` is set
+#: once a relay has delivered it, and delivered rows are purged after a retention period.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", _Key, sa.Identity(), primary_key=True),
+    sa.Column("event_id", sa.Uuid, nullable=False, unique=True),
+    sa.Column("type", sa.String(100), nullable=False),
+    sa.Column("order_id", _Key, nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_date", UtcDateTime(), nullable=False),
+    sa.Column("delivered_date", UtcDateTime(), index=True),
+    sqlite_autoincrement=True,
+)
+
+# What relays scan: the undelivered events by id, and by order.
+for _name, _columns in (
+    ("ix_outbox_undelivered", (outbox.c.id,)),
+    ("ix_outbox_undelivered_by_order", (outbox.c.order_id, outbox.c.id)),
+):
+    sa.Index(
+        _name,
+        *_columns,
+        sqlite_where=outbox.c.delivered_date.is_(None),
+        postgresql_where=outbox.c.delivered_date.is_(None),
+    )
 
 
 def create_schema(engine: sa.Engine) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "CancellationRequestImageRecord",
     "CancellationRequestRecord",
     "IdempotencyKey",
+    "OutboxEvent",
     "UploadedImage",
 ]
 
@@ -139,3 +140,31 @@ class UploadedImage(models.Model):
 
     def __str__(self) -> str:
         return str(self.file.name)
+
+
+class OutboxEvent(models.Model):
+    """The transactional outbox: domain events written in the transaction of the requests
+    they describe, delivered by relays (``guest_orders.relay``) in ``id`` order. ``id``
+    only grows (``AUTOINCREMENT`` on SQLite); ``payload`` is the event as
+    ``guest_orders.wire.events.render_event`` renders it."""
+
+    id = models.BigAutoField(primary_key=True)
+    event_id = models.UUIDField(unique=True)
+    type = models.CharField(max_length=100)
+    order_id = models.BigIntegerField()
+    payload = models.JSONField()
+    created_date = models.DateTimeField()
+    delivered_date = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        db_table = "guest_orders_outbox"
+        indexes = (
+            models.Index(
+                fields=["order_id", "id"],
+                name="guest_orders_outbox_by_order",
+                condition=models.Q(delivered_date__isnull=True),
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"Event {self.id} ({self.type})"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid as uuid_module
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -33,6 +34,7 @@ from guest_orders.domain import (
     Customer,
     EasyReturn,
     EasyReturnShippingCompany,
+    Event,
     Iban,
     IdempotencyRecord,
     ImageRef,
@@ -42,8 +44,10 @@ from guest_orders.domain import (
     PickupDate,
     Product,
     ShippingCompany,
+    StoredEvent,
 )
 from guest_orders.ports import ActiveRequestExists, IdempotencyKeyExists
+from guest_orders.wire.events import parse_event, render_event
 
 __all__ = ["DjangoStore"]
 
@@ -370,6 +374,89 @@ class DjangoIdempotencyRepository:
             raise IdempotencyKeyExists(record.order) from None
 
 
+class DjangoOutbox:
+    """The outbox in the app's ``OutboxEvent`` table (see
+    :class:`guest_orders.ports.OutboxRepository`): ``add_all`` first locks the events'
+    orders' rows in the host's order table (``SELECT ... FOR NO KEY UPDATE`` on
+    PostgreSQL; nothing on SQLite, whose writers take turns), so that the events of one
+    order get their ids in commit order; ``pending`` claims with ``FOR UPDATE SKIP
+    LOCKED`` and keeps, of each order, only its oldest undelivered events."""
+
+    def __init__(self, rows: _Rows, using: str) -> None:
+        self._rows = rows
+        self._using = using
+
+    def _objects(self) -> models.QuerySet[tables.OutboxEvent]:
+        return tables.OutboxEvent.objects.using(self._using)
+
+    def add_all(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        orders = self._rows.model("order")._default_manager.using(self._using)  # noqa: SLF001
+        list(
+            orders.filter(pk__in=sorted({event.order for event in events}))
+            .order_by("pk")
+            .select_for_update(no_key=True)
+            .values_list("pk", flat=True)
+        )
+        self._objects().bulk_create(
+            tables.OutboxEvent(
+                event_id=event.event_id,
+                type=event.type,
+                order_id=event.order,
+                payload=render_event(event),
+                created_date=event.created_date,
+            )
+            for event in events
+        )
+
+    def pending(self, limit: int) -> Sequence[StoredEvent]:
+        claimed = list(
+            self._objects()
+            .filter(delivered_date__isnull=True)
+            .order_by("id")
+            .select_for_update(skip_locked=True)
+            .values_list("id", "order_id", "payload")[:limit]
+        )
+        if not claimed:
+            return []
+        # An order's older undelivered event not in this batch is held by another relay:
+        # keep, of each order, only the events before the first one missing.
+        ours = {row[0] for row in claimed}
+        undelivered = (
+            self._objects()
+            .filter(
+                delivered_date__isnull=True,
+                order_id__in=sorted({row[1] for row in claimed}),
+                id__lte=claimed[-1][0],
+            )
+            .order_by("id")
+            .values_list("id", "order_id")
+        )
+        kept: set[int] = set()
+        stopped: set[int] = set()
+        for position, order in undelivered:
+            if order in stopped:
+                continue
+            if position in ours:
+                kept.add(position)
+            else:
+                stopped.add(order)
+        return [
+            StoredEvent(position=position, event=parse_event(payload))
+            for position, _order, payload in claimed
+            if position in kept
+        ]
+
+    def mark_delivered(self, positions: Sequence[int], at: datetime) -> None:
+        if positions:
+            self._objects().filter(id__in=list(positions)).update(delivered_date=at)
+
+    def purge_delivered(self, before: datetime) -> int:
+        deleted, _ = self._objects().filter(delivered_date__lt=before).delete()
+        return int(deleted)
+
+
 class DjangoImageStore:
     """Images in Django's default file storage, one row of
     :class:`~guest_orders.contrib.django.models.UploadedImage` each."""
@@ -403,6 +490,7 @@ class _Repositories:
     addresses: DjangoAddressRepository
     images: DjangoImageStore
     idempotency: DjangoIdempotencyRepository
+    outbox: DjangoOutbox
 
 
 class DjangoStore:
@@ -426,6 +514,7 @@ class DjangoStore:
             addresses=DjangoAddressRepository(rows),
             images=DjangoImageStore(using),
             idempotency=DjangoIdempotencyRepository(using),
+            outbox=DjangoOutbox(rows, using),
         )
 
     @contextmanager

@@ -72,6 +72,7 @@ def empty_tables(mapping: StoreMapping, using: str = "default") -> None:
         tables.CancellationRequestRecord,
         tables.IdempotencyKey,
         tables.UploadedImage,
+        tables.OutboxEvent,
     ]
     reached: list[type[models.Model]] = []
     for role in ("item", "order", "address", "reason", "carrier"):
@@ -113,6 +114,11 @@ class DjangoStoreContract(StoreContract):
             items_in_pk_order=self.items_in_pk_order,
             unstored_fields={*self.unstored_fields, *self.mapping.unstored_fields},
         )
+
+    def concurrent_relays(self) -> bool:
+        """Whether the database claims events with ``SKIP LOCKED`` (PostgreSQL); SQLite
+        serializes its transactions and runs one relay."""
+        return bool(connections[self.using].features.has_select_for_update_skip_locked)
 
     def make_store(
         self,
