@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 # A whole store is written per example: fewer examples than the library's own suite.
 settings.register_profile("default", max_examples=10, deadline=None)
 settings.register_profile(
-    "ci", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
