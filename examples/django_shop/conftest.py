@@ -38,3 +38,11 @@ def on_postgres() -> pytest.MarkDecorator:
     return pytest.mark.skip(
         reason="PostgreSQL tests need a server: set GUEST_ORDERS_TEST_POSTGRES_URL to run them"
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_attempts_counted() -> None:
+    """Every test starts with no failed attempt counted (the limiter's local cache)."""
+    from django.core.cache import caches  # noqa: PLC0415  # Django is set up by now
+
+    caches["default"].clear()

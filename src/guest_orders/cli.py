@@ -36,12 +36,7 @@ try:
     from starlette.routing import Route
 
     from guest_orders.adapters.sqlalchemy import SqlAlchemyStore, create_schema, make_engine
-    from guest_orders.adapters.web import (
-        ACCESS_LOGGER_NAME,
-        AccessLog,
-        create_app,
-        openapi_document,
-    )
+    from guest_orders.adapters.web import ACCESS_LOGGER_NAME, AccessLog, create_app
 except ImportError as error:  # pragma: no cover - depends on the installed extras
     raise ImportError(
         "the guest-orders command needs the web extra: pip install 'guest_orders[web]'"
@@ -49,7 +44,6 @@ except ImportError as error:  # pragma: no cover - depends on the installed extr
 
 from guest_orders import logs
 from guest_orders.__main__ import VERSION_LINE
-from guest_orders.adapters.memory import InMemoryStore
 from guest_orders.adapters.webhook import Webhook
 from guest_orders.clocks import SystemClock
 from guest_orders.demo import (
@@ -74,6 +68,8 @@ from guest_orders.relay import (
 )
 from guest_orders.service import GuestOrders
 from guest_orders.throttling import AttemptLimits, InMemoryAttemptLimiter
+from guest_orders.wire.openapi import openapi_bytes, openapi_document
+from guest_orders.wire.schema import lookup_response_schema
 
 __all__ = ["main"]
 
@@ -201,6 +197,8 @@ def _parser() -> argparse.ArgumentParser:
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document the server serves")
     openapi.add_argument("--output", metavar="FILE", type=Path, help="write it to FILE instead")
+    schema = commands.add_parser("response-schema", help="print the lookup response's JSON Schema")
+    schema.add_argument("--output", metavar="FILE", type=Path, help="write it to FILE instead")
 
     commands.add_parser("sample-data", help="print the built-in sample data file")
     return parser
@@ -224,8 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if args.command == "relay":
             return _relay(args)
-        if args.command == "openapi":
-            return _openapi(args.output)
+        if args.command in _GENERATED:
+            return _write(openapi_bytes(_GENERATED[args.command]()), args.output)
         return _sample_data()
     except CommandError as error:
         sys.stderr.write(f"guest-orders: error: {error}\n")
@@ -295,8 +293,12 @@ def _redis_location(url: str) -> str:
     return f"{host}:{port}" if port is not None else host
 
 
-def _openapi(output: Path | None) -> int:
-    document = openapi_document(_build_service(InMemoryStore()))
+#: The commands that write a generated document, and what they write.
+_GENERATED: Final = {"openapi": openapi_document, "response-schema": lookup_response_schema}
+
+
+def _write(document: bytes, output: Path | None) -> int:
+    """The generated ``document`` to ``output``, or to standard output."""
     if output is None:
         sys.stdout.buffer.write(document)
     else:
@@ -627,6 +629,8 @@ def _target(target: str) -> Deliver:
     module_name, _, name = target.partition(":")
     if not module_name or not name:
         raise CommandError(f"--to must be an http(s):// URL or module:function, not {target!r}")
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # as `python -m` would: modules of this folder
     try:
         deliver = getattr(importlib.import_module(module_name), name)
     except (ImportError, AttributeError) as error:

@@ -26,8 +26,26 @@ from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from guest_orders.errors import GuestOrderError, MalformedJson, TooManyAttempts
-from guest_orders.messages import message as _message
-from guest_orders.wire import RESPONSE_HEADERS, decode_json
+from guest_orders.wire import RESPONSE_HEADERS, decode_json, spec
+from guest_orders.wire.spec import (
+    BULK_CANCELLATION_PATH,
+    CANCELLATION_PATH,
+    LOOKUP_PATH,
+    REASONS_PATH,
+)
+from guest_orders.wire.transport import (
+    DEFAULT_MAX_BODY_BYTES,
+    BadRequest,
+    FileUploadRefused,
+    MalformedBody,
+    MalformedForm,
+    MethodNotAllowed,
+    NotFound,
+    RequestTooLarge,
+    ServerError,
+    TransportError,
+    UnsupportedMediaType,
+)
 
 __all__ = [
     "BULK_CANCELLATION_PATH",
@@ -64,11 +82,6 @@ __all__ = [
     "media_type",
 ]
 
-LOOKUP_PATH: Final = "/users/orders/anonymous/"
-CANCELLATION_PATH: Final = "/users/orders/anonymous/cancellation_requests/"
-BULK_CANCELLATION_PATH: Final = "/users/orders/anonymous/bulk_cancellation_requests/"
-REASONS_PATH: Final = "/users/orders/cancellation_reasons/"
-
 #: The status of a successful answer, by path.
 SUCCESS_STATUS: Final[Mapping[str, int]] = {
     LOOKUP_PATH: 200,
@@ -77,15 +90,13 @@ SUCCESS_STATUS: Final[Mapping[str, int]] = {
     REASONS_PATH: 200,
 }
 
-#: A form cannot carry the list of items of a bulk request: the field is left out, so a
-#: form bulk body gets the service's ordinary ``required`` error for it.
+#: The fields a form body cannot carry, by path: left out of a form payload, so that it
+#: gets the service's ordinary ``required`` error for them.
 NOT_IN_FORMS: Final[Mapping[str, tuple[str, ...]]] = {
-    BULK_CANCELLATION_PATH: ("cancel_order_items",)
+    LOOKUP_PATH: spec.form_fields_left_out(spec.LOOKUP),
+    CANCELLATION_PATH: spec.form_fields_left_out(spec.CANCELLATION),
+    BULK_CANCELLATION_PATH: spec.form_fields_left_out(spec.BULK_CANCELLATION),
 }
-
-#: Large enough for a bulk request with a few photos as data URLs (base64 adds a third);
-#: raise it when the policy's image limits call for more.
-DEFAULT_MAX_BODY_BYTES: Final = 8 * 1024 * 1024
 
 JSON: Final = "application/json"
 URLENCODED: Final = "application/x-www-form-urlencoded"
@@ -96,70 +107,6 @@ MAX_FORM_FIELDS: Final = 1000
 
 _UTF8: Final = frozenset({"utf-8", "utf8"})
 _PARAM: Final = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)')
-
-
-# ------------------------------------------------------------------------ the errors
-
-
-class TransportError(GuestOrderError):
-    """A request refused by the HTTP layer; the service never saw it. Its messages are
-    fixed: nothing the client sent is echoed back."""
-
-
-class MalformedBody(TransportError):
-    """The body could not be read as its content type says (400 ``parse_error``)."""
-
-    code = "parse_error"
-    http_status = 400
-    message = _message(code)
-
-
-class MalformedForm(MalformedBody):
-    message = _message("parse_error.form")
-
-
-class FileUploadRefused(MalformedBody):
-    message = _message("parse_error.file_upload")
-
-
-class BadRequest(TransportError):
-    """Any other request the HTTP layer cannot process."""
-
-    code = "bad_request"
-    http_status = 400
-    message = _message(code)
-
-
-class UnsupportedMediaType(TransportError):
-    code = "unsupported_media_type"
-    http_status = 415
-    message = _message(code)
-
-
-class RequestTooLarge(TransportError):
-    code = "request_too_large"
-    http_status = 413
-    message = _message(code)
-
-
-class MethodNotAllowed(TransportError):
-    code = "method_not_allowed"
-    http_status = 405
-    message = _message(code)
-
-
-class NotFound(TransportError):
-    code = "not_found"
-    http_status = 404
-    message = _message(code)
-
-
-class ServerError(TransportError):
-    """Rendered for any unexpected exception; the details go to the server log only."""
-
-    code = "server_error"
-    http_status = 500
-    message = _message(code)
 
 
 def language_headers(locale: str) -> dict[str, str]:

@@ -113,8 +113,10 @@ def test_the_kind_of_value_is_said_in_the_message_locale() -> None:
 
 
 def test_every_kind_the_parsers_name_is_translatable() -> None:
-    source = (PACKAGE_DIR / "wire" / "requests.py").read_text(encoding="utf-8")
-    named = set(re.findall(r'_not_a\(\s*"(\w+)"\s*\)', source))
+    source = "".join(
+        path.read_text(encoding="utf-8") for path in sorted((PACKAGE_DIR / "wire").glob("*.py"))
+    )
+    named = set(re.findall(r'\bnot_a\(\s*"(\w+)"\s*\)', source))
     named |= set(re.findall(r'kind="(\w+)"', source))
     assert named
     assert named <= set(KINDS)

@@ -712,3 +712,23 @@ def test_bad_limits_are_refused(
         cli.main(["serve", option, value])
     assert exited.value.code == 2
     assert option in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["sample-data"], ["serve"]])
+def test_without_the_web_extra_the_command_names_it_in_one_line(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Finding: on a core-only install ``guest-orders --help`` and ``sample-data`` printed
+    a chained traceback."""
+    from guest_orders import __main__ as entry  # noqa: PLC0415
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if the web extra were missing
+    monkeypatch.delitem(sys.modules, "guest_orders.cli")
+    monkeypatch.delattr(sys.modules["guest_orders"], "cli", raising=False)
+    assert entry.main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "guest-orders: error: the guest-orders command needs the web extra: "
+        "pip install 'guest_orders[web]'\n"
+    )

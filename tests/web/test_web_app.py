@@ -592,41 +592,6 @@ def test_the_client_address_idempotency_key_and_locale_are_passed() -> None:
     ]
 
 
-def test_the_idempotency_key_header_is_documented_only_when_taken() -> None:
-    def documents_key(service: GuestOrders) -> bool:
-        document = AppClient(create_app(service)).get("/openapi.json").json()
-        operation = document["paths"][CANCEL]["post"]
-        return any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
-
-    class KeylessService(GuestOrders):
-        """Creations that take no idempotency key (a host's own service, say)."""
-
-        def request_cancellation(  # type: ignore[override]
-            self, payload: Mapping[str, Any], *, form: bool = False, client: str | None = None
-        ) -> dict[str, Any]:
-            return super().request_cancellation(payload, form=form, client=client)
-
-        def request_bulk_cancellation(  # type: ignore[override]
-            self, payload: Mapping[str, Any], *, form: bool = False, client: str | None = None
-        ) -> list[dict[str, Any]]:
-            return super().request_bulk_cancellation(payload, form=form, client=client)
-
-    assert documents_key(recording_service())
-    assert documents_key(make_service())  # the library's own service takes keys
-    assert not documents_key(KeylessService(store=make_service().store))
-
-
-def test_a_service_without_the_new_keywords_still_works() -> None:
-    class OldService(GuestOrders):
-        def lookup(  # type: ignore[override]
-            self, payload: Mapping[str, Any], *, form: bool = False
-        ) -> list[dict[str, Any]]:
-            return [{"form": form}]
-
-    client = AppClient(create_app(OldService(store=make_service().store)))
-    assert client.post(LOOKUP, data=CANCELLABLE).json() == [{"form": True}]
-
-
 @pytest.mark.parametrize(
     ("forwarded", "expected"),
     [

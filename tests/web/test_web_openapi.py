@@ -4,6 +4,7 @@ every promise it makes (schemathesis, in process)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]  # no stubs are installed for it
@@ -12,7 +13,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from guest_orders import wire
 from guest_orders.adapters.web import create_app, openapi_document
+from guest_orders.wire.openapi import openapi_bytes
 from web._web_support import REPO_ROOT, AppClient, make_service
 
 COMMITTED = REPO_ROOT / "docs" / "openapi.json"
@@ -27,7 +30,9 @@ schemathesis.openapi.format(
 )
 
 app = create_app(make_service())
-schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+# Each operation once: the slash-less paths are aliases of the slashed ones (checked
+# below by test_the_slashless_paths_are_aliases), not operations of their own.
+schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(path_regex=r"^/users/.*[^/]$")
 
 
 def test_the_committed_document_is_what_the_app_serves() -> None:
@@ -39,10 +44,16 @@ def test_openapi_document_equals_the_served_one() -> None:
     assert openapi_document(make_service()) == AppClient(app).get("/openapi.json").content
 
 
-def test_the_packaged_lookup_schema_is_the_documented_one() -> None:
-    packaged = REPO_ROOT / "src/guest_orders/adapters/web/lookup-response.schema.json"
-    documented = REPO_ROOT / "docs/schemas/lookup-response.schema.json"
-    assert packaged.read_bytes() == documented.read_bytes(), "copy the docs schema over"
+def test_the_committed_document_is_what_the_code_generates() -> None:
+    assert COMMITTED.read_bytes() == openapi_bytes(wire.openapi_document()), REGENERATE
+
+
+def test_the_committed_lookup_schema_is_what_the_code_generates() -> None:
+    committed = REPO_ROOT / "docs/schemas/lookup-response.schema.json"
+    assert committed.read_bytes() == openapi_bytes(wire.lookup_response_schema()), (
+        "regenerate it with: guest-orders response-schema "
+        "--output docs/schemas/lookup-response.schema.json"
+    )
 
 
 def test_a_lookup_response_is_valid_against_the_documented_schema() -> None:
@@ -68,6 +79,46 @@ def test_the_document_is_openapi_3_1() -> None:
         "/users/orders/cancellation_reasons",
         "/openapi.json",
     }
+
+
+def _aliases(document: dict[str, Any]) -> list[str]:
+    return [path for path in document["paths"] if path.startswith("/users/") and path[-1] != "/"]
+
+
+def _without_operation_id(operations: dict[str, Any]) -> dict[str, Any]:
+    return {
+        method: {key: value for key, value in operation.items() if key != "operationId"}
+        for method, operation in operations.items()
+    }
+
+
+_ALIAS_BODIES: list[dict[str, Any]] = [
+    {},
+    {"number": "2745403029312173", "email": "can.ozturk@example.com"},
+    {"number": "2745403029312173", "email": "not an email", "order_item": "x"},
+    {"number": "0", "email": "nobody@example.com", "cancel_order_items": []},
+]
+
+
+def test_the_slashless_paths_are_aliases() -> None:
+    """Every path documented without its trailing slash is the same operation as the
+    slashed one, and the app answers it with the same status and bytes."""
+    document = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    aliases = _aliases(document)
+    assert len(aliases) == 4
+    client = AppClient(create_app(make_service()))  # a fresh app: no attempts counted yet
+    for alias in aliases:
+        slashed = document["paths"][f"{alias}/"]
+        assert _without_operation_id(document["paths"][alias]) == _without_operation_id(slashed)
+        for method in slashed:
+            for body in _ALIAS_BODIES if method == "post" else [None]:
+                slash, no_slash = (
+                    client.request(method.upper(), path, json=body) for path in (f"{alias}/", alias)
+                )
+                assert (no_slash.status_code, no_slash.content) == (
+                    slash.status_code,
+                    slash.content,
+                ), (alias, body)
 
 
 # The uniform miss (`order_not_found`) shares status 400 with validation errors, so
@@ -159,3 +210,13 @@ def test_the_app_keeps_the_document(case: schemathesis.Case[Any]) -> None:
         excluded_checks=[positive_data_acceptance],
         additional_checks=[schema_valid_requests_get_past_parsing],
     )
+
+
+def test_the_commands_write_the_committed_copies(tmp_path: Path) -> None:
+    from guest_orders.cli import main  # noqa: PLC0415  # needs the web extra, like this module
+
+    assert main(["openapi", "--output", str(tmp_path / "openapi.json")]) == 0
+    assert main(["response-schema", "--output", str(tmp_path / "schema.json")]) == 0
+    assert (tmp_path / "openapi.json").read_bytes() == COMMITTED.read_bytes()
+    committed_schema = REPO_ROOT / "docs/schemas/lookup-response.schema.json"
+    assert (tmp_path / "schema.json").read_bytes() == committed_schema.read_bytes()

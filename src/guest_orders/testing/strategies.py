@@ -72,6 +72,7 @@ from guest_orders.domain import (
 from guest_orders.domain.emails import EmailNotValidError, normalize_email
 from guest_orders.policy import EmailMatch, Policy
 from guest_orders.testing._seed import Seed
+from guest_orders.wire import spec as wire_spec
 
 __all__ = [
     "DEFAULT_NOW",
@@ -957,32 +958,10 @@ def lookup_payloads(order: Order, *, policy: Policy | None = None) -> st.SearchS
     )
 
 
-def _item_payload(item: CancelItem) -> Payload:
-    out: Payload = {
-        "order_item": item.order_item,
-        "reason": item.reason,
-        "cancellation_type": item.cancellation_type.value,
-    }
-    optional: dict[str, Any] = {
-        "description": item.description,
-        "shipping_company": item.shipping_company,
-        "quantity": item.quantity,
-        "iban": item.iban.compact if item.iban is not None else None,
-        "holder_name": item.holder_name,
-        "pickup_date": (
-            {
-                "date": item.pickup_date.date.isoformat(),
-                "hour_range": {
-                    "start": item.pickup_date.start.strftime("%H:%M"),
-                    "end": item.pickup_date.end.strftime("%H:%M"),
-                },
-            }
-            if item.pickup_date is not None
-            else None
-        ),
-    }
-    out.update({key: value for key, value in optional.items() if value is not None})
-    return out
+def _item_payload(item: CancelItem, *, bulk: bool) -> Payload:
+    """``item`` as a client writes it, in a single request's body or a bulk request's list
+    (as the wire contract declares them)."""
+    return wire_spec.payload(wire_spec.BULK_ITEM if bulk else wire_spec.ITEM, item)
 
 
 def _eligible_items(
@@ -1026,7 +1005,11 @@ def _valid_single(
         _valid_cancel_item(order, item, reasons, companies, policy, now, with_pickup_date=False)
     )
     email = draw(st.sampled_from(_email_variants(order.user_email, policy)))
-    return {"number": order.number, "email": email, **_item_payload(cancel_item)}, cancel_item
+    return {
+        "number": order.number,
+        "email": email,
+        **_item_payload(cancel_item, bulk=False),
+    }, cancel_item
 
 
 def cancellation_payloads(
@@ -1089,7 +1072,7 @@ def _valid_bulk(
     payload: Payload = {
         "number": order.number,
         "email": email,
-        "cancel_order_items": [_item_payload(item) for item in items],
+        wire_spec.ITEMS_FIELD: [_item_payload(item, bulk=True) for item in items],
     }
     has_refund = any(item.cancellation_type is CancellationType.REFUND for item in items)
     own = [a.pk for a in addresses if a.customer_id == order.customer.id]

@@ -42,6 +42,7 @@ from guest_orders.domain import (
     Product,
     ShippingCompany,
 )
+from guest_orders.wire.schema import SHAPES
 
 __all__ = ["converter", "format_datetime", "format_money", "mask_holder_name"]
 
@@ -183,7 +184,13 @@ def _build() -> cattrs.Converter:
 
     # Records, in the order they depend on each other; each generated function is built
     # here once and registered for its class.
-    def register(cls: type[Any], **overrides: Any) -> Callable[[Any], dict[str, Any]]:
+    def register(cls: type[Any], **hooks: Callable[[Any], Any]) -> Callable[[Any], dict[str, Any]]:
+        """The generated function of ``cls``, shaped as ``SHAPES`` says (fields left out,
+        renamed) with these field ``hooks``."""
+        shape = SHAPES[cls]
+        overrides: dict[str, Any] = {name: override(omit=True) for name in shape.omit}
+        for name in {*shape.rename, *hooks}:
+            overrides[name] = override(rename=shape.rename.get(name), unstruct_hook=hooks.get(name))
         fn = make_dict_unstructure_fn(cls, conv, **overrides)
         conv.register_unstructure_hook(cls, fn)
         return fn
@@ -191,7 +198,7 @@ def _build() -> cattrs.Converter:
     register(Bank)
     conv.register_unstructure_hook(Bank | None, _optional(conv.get_unstructure_hook(Bank)))
     register(Product)
-    register(EasyReturnShippingCompany, is_active=override(omit=True))
+    register(EasyReturnShippingCompany)
     register(EasyReturn)
     conv.register_unstructure_hook(
         EasyReturn | None, _optional(conv.get_unstructure_hook(EasyReturn))
@@ -199,25 +206,15 @@ def _build() -> cattrs.Converter:
     image_ref = register(ImageRef)
     register(
         CancellationRequest,
-        order=override(omit=True),
-        iban=override(unstruct_hook=_optional(_iban_masked)),
-        holder_name=override(unstruct_hook=_optional(mask_holder_name)),
-        images=override(
-            rename="cancellation_request_image_set",
-            unstruct_hook=lambda images: [image_ref(image) for image in images],
-        ),
+        iban=_optional(_iban_masked),
+        holder_name=_optional(mask_holder_name),
+        images=lambda images: [image_ref(image) for image in images],
     )
-    register(CancellationReason, pk=override(rename="id"))
+    register(CancellationReason)
     # Order and OrderItem: their own fields only; what depends on the snapshot (eligibility,
     # active requests, carriers) and the computed properties are added by responses.py.
-    register(OrderItem, delivered_date=override(omit=True))
-    register(
-        Order,
-        customer=override(omit=True),
-        payment_type=override(omit=True),
-        items=override(omit=True),
-        shipping_tax_rate=override(unstruct_hook=_optional(_format_decimal)),
-    )
+    register(OrderItem)
+    register(Order, shipping_tax_rate=_optional(_format_decimal))
     return conv
 
 

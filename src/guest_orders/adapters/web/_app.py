@@ -12,7 +12,7 @@ messages say so with ``Content-Language`` and ``Vary: Accept-Language``.
 
 from __future__ import annotations
 
-import inspect
+import ipaddress
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
@@ -29,23 +29,23 @@ from guest_orders.adapters.web.errors import (
     BadRequest,
     MethodNotAllowed,
     NotFound,
+    RequestTooLarge,
     ServerError,
 )
-from guest_orders.adapters.web.openapi import build_openapi, openapi_bytes
-from guest_orders.errors import GuestOrderError, TooManyAttempts
+from guest_orders.errors import GuestOrderError, TooManyAttempts, TooManyJsonValues
 from guest_orders.i18n import negotiate_locale
 from guest_orders.service import GuestOrders
-from guest_orders.transport import (
+from guest_orders.wire import RESPONSE_HEADERS, render_error, spec
+from guest_orders.wire.openapi import openapi_bytes
+from guest_orders.wire.openapi import openapi_document as build_document
+from guest_orders.wire.spec import (
     BULK_CANCELLATION_PATH,
     CANCELLATION_PATH,
-    DEFAULT_MAX_BODY_BYTES,
     LOOKUP_PATH,
-    NOT_IN_FORMS,
+    OPENAPI_PATH,
     REASONS_PATH,
-    client_from,
-    language_headers,
 )
-from guest_orders.wire import RESPONSE_HEADERS, render_error
+from guest_orders.wire.transport import DEFAULT_MAX_BODY_BYTES
 
 __all__ = [
     "BULK_CANCELLATION_PATH",
@@ -59,23 +59,9 @@ __all__ = [
     "openapi_document",
 ]
 
-OPENAPI_PATH: Final = "/openapi.json"
-
 _JSON_MEDIA_TYPE: Final = "application/json"
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def _accepts(method: Callable[..., Any], name: str) -> bool:
-    """Whether ``method`` takes the keyword argument ``name``."""
-    parameters = inspect.signature(method).parameters
-    parameter = parameters.get(name)
-    if parameter is not None:
-        return parameter.kind in (
-            inspect.Parameter.KEYWORD_ONLY,
-            inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        )
-    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
 def _json_response(
@@ -103,13 +89,17 @@ def error_response(
     if isinstance(error, TooManyAttempts):
         all_headers["Retry-After"] = str(error.retry_after)
     body = render_error(error, locale=locale)
-    all_headers.update(language_headers(locale or error.locale))
+    all_headers.update(_language_headers(locale or error.locale))
     return _json_response(body, error.http_status, all_headers)
 
 
 def request_locale(request: Request) -> str:
     """The locale of ``request``'s messages, from its ``Accept-Language`` header."""
     return negotiate_locale(request.headers.get("accept-language"))
+
+
+def _language_headers(locale: str) -> dict[str, str]:
+    return {"Content-Language": locale, "Vary": "Accept-Language"}
 
 
 def client_address(request: Request, *, trust_forwarded_for: bool) -> str | None:
@@ -120,8 +110,15 @@ def client_address(request: Request, *, trust_forwarded_for: bool) -> str | None
     whatever the client wrote). Without it, or when that entry is not an IP address, the
     peer address of the connection.
     """
-    peer = request.client.host if request.client is not None else None
-    return client_from(peer, request.headers.getlist("x-forwarded-for"), trust=trust_forwarded_for)
+    if trust_forwarded_for:
+        forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+        last = forwarded.rpartition(",")[2].strip()
+        if last:
+            try:
+                return str(ipaddress.ip_address(last))
+            except ValueError:
+                pass
+    return request.client.host if request.client is not None else None
 
 
 class _Endpoints:
@@ -135,29 +132,30 @@ class _Endpoints:
     def _client(self, request: Request) -> str | None:
         return client_address(request, trust_forwarded_for=self._trust_forwarded_for)
 
-    def post(self, call: Callable[..., Any], path: str, status_code: int) -> Endpoint:
-        """A POST endpoint: body -> ``call(payload, form=...)`` -> ``status_code`` + JSON.
+    def post(
+        self, call: Callable[..., Any], request: spec.ObjectSpec, *, creates: bool
+    ) -> Endpoint:
+        """A POST endpoint: body -> ``call(payload, form=..., client=..., locale=...)`` ->
+        JSON, 201 for a creation (which also gets the ``Idempotency-Key`` header) else 200.
 
-        ``client`` and, for creations (201), ``idempotency_key`` are passed when ``call``
-        takes them: checked once, here.
+        A form body never carries a field a form cannot (``spec.Field.in_form``): it is
+        left out, so the service answers its ordinary ``required`` for it.
         """
-        passes_client = _accepts(call, "client")
-        passes_key = status_code == 201 and _accepts(call, "idempotency_key")
-        passes_locale = _accepts(call, "locale")
-        dropped = NOT_IN_FORMS.get(path, ())
+        dropped = spec.form_fields_left_out(request)
+        status_code = 201 if creates else 200
 
-        async def endpoint(request: Request) -> Response:
-            payload, form = await read_payload(request, limit=self._limit)
+        async def endpoint(http_request: Request) -> Response:
+            payload, form = await read_payload(http_request, limit=self._limit)
             if form:
                 for field in dropped:
                     payload.pop(field, None)
-            kwargs: dict[str, Any] = {"form": form}
-            if passes_client:
-                kwargs["client"] = self._client(request)
-            if passes_key:
-                kwargs["idempotency_key"] = request.headers.get("idempotency-key")
-            if passes_locale:
-                kwargs["locale"] = request_locale(request)
+            kwargs: dict[str, Any] = {
+                "form": form,
+                "client": self._client(http_request),
+                "locale": request_locale(http_request),
+            }
+            if creates:
+                kwargs["idempotency_key"] = http_request.headers.get(spec.IDEMPOTENCY_KEY_HEADER)
             result = await run_in_threadpool(call, payload, **kwargs)
             return _json_response(result, status_code)
 
@@ -165,16 +163,12 @@ class _Endpoints:
 
     def reasons(self) -> Endpoint:
         call = self._service.cancellation_reasons
-        passes_client = _accepts(call, "client")
-        passes_locale = _accepts(call, "locale")
 
         async def endpoint(request: Request) -> Response:
-            kwargs: dict[str, Any] = {"client": self._client(request)} if passes_client else {}
-            headers: dict[str, str] = {}
-            if passes_locale:
-                kwargs["locale"] = locale = request_locale(request)
-                headers = language_headers(locale)
-            return _json_response(await run_in_threadpool(call, **kwargs), 200, headers)
+            locale = request_locale(request)
+            return _json_response(
+                await run_in_threadpool(call, locale=locale), 200, _language_headers(locale)
+            )
 
         return endpoint
 
@@ -183,14 +177,7 @@ def openapi_document(
     service: GuestOrders, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 ) -> bytes:
     """The OpenAPI document an app over ``service`` serves at ``/openapi.json``."""
-    return openapi_bytes(
-        build_openapi(
-            policy=service.policy,
-            max_body_bytes=max_body_bytes,
-            idempotency_key=_accepts(service.request_cancellation, "idempotency_key")
-            or _accepts(service.request_bulk_cancellation, "idempotency_key"),
-        )
-    )
+    return openapi_bytes(build_document(policy=service.policy, max_body_bytes=max_body_bytes))
 
 
 def _openapi_endpoint(service: GuestOrders, max_body_bytes: int) -> Endpoint:
@@ -226,15 +213,15 @@ def create_app(
         raise ValueError("max_body_bytes must be a positive int")
     endpoints = _Endpoints(service, limit=max_body_bytes, trust_forwarded_for=trust_forwarded_for)
     served: list[tuple[str, Endpoint, list[str]]] = [
-        (LOOKUP_PATH, endpoints.post(service.lookup, LOOKUP_PATH, 200), ["POST"]),
+        (LOOKUP_PATH, endpoints.post(service.lookup, spec.LOOKUP, creates=False), ["POST"]),
         (
             CANCELLATION_PATH,
-            endpoints.post(service.request_cancellation, CANCELLATION_PATH, 201),
+            endpoints.post(service.request_cancellation, spec.CANCELLATION, creates=True),
             ["POST"],
         ),
         (
             BULK_CANCELLATION_PATH,
-            endpoints.post(service.request_bulk_cancellation, BULK_CANCELLATION_PATH, 201),
+            endpoints.post(service.request_bulk_cancellation, spec.BULK_CANCELLATION, creates=True),
             ["POST"],
         ),
         (REASONS_PATH, endpoints.reasons(), ["GET"]),
@@ -259,6 +246,10 @@ def create_app(
 
 async def _guest_order_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, GuestOrderError)
+    if isinstance(exc, RequestTooLarge | TooManyJsonValues):
+        # Refused before the body was read to its end: close the connection rather than
+        # spend the server's time reading and discarding the rest.
+        return error_response(exc, {"Connection": "close"}, locale=request_locale(request))
     return error_response(exc, locale=request_locale(request))
 
 
