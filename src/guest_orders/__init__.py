@@ -22,6 +22,7 @@ from guest_orders.domain import (
     EasyReturn,
     EasyReturnShippingCompany,
     Iban,
+    IdempotencyRecord,
     ImageRef,
     ImageUpload,
     ItemEligibility,
@@ -47,7 +48,11 @@ from guest_orders.errors import (
     Violation,
 )
 from guest_orders.policy import EmailMatch, Policy
-from guest_orders.ports import ActiveRequestExists
+from guest_orders.ports import (
+    ActiveRequestExists,
+    AttemptReservation,
+    IdempotencyKeyExists,
+)
 from guest_orders.service import AsyncGuestOrders, GuestOrders
 from guest_orders.throttling import (
     AsyncInMemoryAttemptLimiter,
@@ -86,6 +91,7 @@ __all__ = [
     "AsyncInMemoryStore",
     "AsyncNoAttemptLimiter",
     "AttemptLimits",
+    "AttemptReservation",
     "Bank",
     "CancelItem",
     "CancellationCommand",
@@ -105,7 +111,9 @@ __all__ = [
     "GuestOrderError",
     "GuestOrders",
     "Iban",
+    "IdempotencyKeyExists",
     "IdempotencyKeyReused",
+    "IdempotencyRecord",
     "ImageRef",
     "ImageUpload",
     "InMemoryAttemptLimiter",
