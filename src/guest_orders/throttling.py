@@ -30,6 +30,8 @@ from guest_orders.ports import AttemptReservation, Clock
 __all__ = [
     "DEFAULT_MAX_KEYS",
     "IN_FLIGHT_RETRY_AFTER",
+    "AsyncInMemoryAttemptLimiter",
+    "AsyncNoAttemptLimiter",
     "AttemptLimits",
     "InMemoryAttemptLimiter",
     "NoAttemptLimiter",
@@ -37,8 +39,9 @@ __all__ = [
     "retry_after",
 ]
 
-#: How many keys :class:`InMemoryAttemptLimiter` tracks at most, by default (about 45 MB).
-DEFAULT_MAX_KEYS: Final = 200_000
+#: How many keys :class:`InMemoryAttemptLimiter` tracks at most, by default (about 37 MB;
+#: measured in ``make bench``, figure 6).
+DEFAULT_MAX_KEYS: Final = 100_000
 
 #: How long a refusal caused only by attempts still in flight asks the client to wait.
 IN_FLIGHT_RETRY_AFTER: Final = 1
@@ -107,7 +110,9 @@ class _Attempts:
 
     def __init__(self, now: float) -> None:
         self.failures: list[float] = []
-        self.in_flight: list[float] = []
+        # Reservation times; None rather than an empty list: most keys have none, and
+        # memory per key is what bounds the limiter.
+        self.in_flight: list[float] | None = None
         self.last = now
 
     def prune(self, horizon: float) -> None:
@@ -116,7 +121,20 @@ class _Attempts:
             self.failures = [t for t in self.failures if t > horizon]
         if self.in_flight and min(self.in_flight) <= horizon:
             # A reservation never confirmed nor released (its caller died) expires too.
-            self.in_flight = [t for t in self.in_flight if t > horizon]
+            self.in_flight = [t for t in self.in_flight if t > horizon] or None
+
+    def add_in_flight(self, at: float) -> None:
+        if self.in_flight is None:
+            self.in_flight = [at]
+        else:
+            self.in_flight.append(at)
+
+    def remove_in_flight(self, at: float) -> None:
+        if self.in_flight is not None:
+            with contextlib.suppress(ValueError):  # already expired with the window
+                self.in_flight.remove(at)
+            if not self.in_flight:
+                self.in_flight = None
 
 
 class InMemoryAttemptLimiter:
@@ -129,7 +147,7 @@ class InMemoryAttemptLimiter:
     **refused** (:class:`TooManyAttempts`, with the seconds until the oldest key leaves
     the window) rather than let through uncounted — it fails closed, and logs
     ``attempt_limiter_full`` once per episode. Keys already tracked keep working. Size
-    ``max_keys`` to the memory you can spare (about 230 bytes per key).
+    ``max_keys`` to the memory you can spare (about 370 bytes per key).
     """
 
     def __init__(
@@ -168,7 +186,7 @@ class InMemoryAttemptLimiter:
                     continue
                 attempts.prune(horizon)
                 wait = retry_after(
-                    attempts.failures, len(attempts.in_flight), now=now, limits=self._limits
+                    attempts.failures, len(attempts.in_flight or ()), now=now, limits=self._limits
                 )
                 if wait is not None:
                     waits.append(wait)
@@ -186,7 +204,7 @@ class InMemoryAttemptLimiter:
                 else:
                     self._keys.move_to_end(key)
                     attempts.last = max(attempts.last, now)
-                attempts.in_flight.append(now)
+                attempts.add_in_flight(now)
             return AttemptReservation(keys=tuple(keys), at=now, token=str(next(self._tokens)))
 
     def confirm(self, reservation: AttemptReservation) -> None:
@@ -197,7 +215,7 @@ class InMemoryAttemptLimiter:
                 if attempts is None:
                     attempts = self._keys[key] = _Attempts(now)
                 else:
-                    _discard(attempts.in_flight, reservation.at)
+                    attempts.remove_in_flight(reservation.at)
                     self._keys.move_to_end(key)
                     attempts.last = max(attempts.last, now)
                 attempts.failures.append(now)
@@ -208,8 +226,8 @@ class InMemoryAttemptLimiter:
                 attempts = self._keys.get(key)
                 if attempts is None:
                     continue
-                _discard(attempts.in_flight, reservation.at)
-                if not attempts.failures and not attempts.in_flight:
+                attempts.remove_in_flight(reservation.at)
+                if not attempts.failures and attempts.in_flight is None:
                     del self._keys[key]
 
     def _sweep(self, horizon: float, limit: int | None) -> None:
@@ -231,6 +249,44 @@ class InMemoryAttemptLimiter:
         return wait
 
 
-def _discard(times: list[float], at: float) -> None:
-    with contextlib.suppress(ValueError):  # already expired with the window
-        times.remove(at)
+class AsyncNoAttemptLimiter:
+    """:class:`NoAttemptLimiter` behind :class:`guest_orders.ports.AsyncAttemptLimiter`."""
+
+    _sync = NoAttemptLimiter()
+
+    async def reserve(self, keys: Sequence[str]) -> AttemptReservation:
+        return self._sync.reserve(keys)
+
+    async def confirm(self, reservation: AttemptReservation) -> None:
+        return None
+
+    async def release(self, reservation: AttemptReservation) -> None:
+        return None
+
+
+class AsyncInMemoryAttemptLimiter:
+    """:class:`InMemoryAttemptLimiter` behind :class:`guest_orders.ports.AsyncAttemptLimiter`:
+    its work is in memory, so its coroutines never wait. ``sync`` is the wrapped limiter
+    (pass one to share its counts with a sync service); the other arguments are
+    :class:`InMemoryAttemptLimiter`'s."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        limits: AttemptLimits | None = None,
+        *,
+        max_keys: int = DEFAULT_MAX_KEYS,
+        sync: InMemoryAttemptLimiter | None = None,
+    ) -> None:
+        self.sync = (
+            sync if sync is not None else InMemoryAttemptLimiter(clock, limits, max_keys=max_keys)
+        )
+
+    async def reserve(self, keys: Sequence[str]) -> AttemptReservation:
+        return self.sync.reserve(keys)
+
+    async def confirm(self, reservation: AttemptReservation) -> None:
+        self.sync.confirm(reservation)
+
+    async def release(self, reservation: AttemptReservation) -> None:
+        self.sync.release(reservation)

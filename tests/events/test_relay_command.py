@@ -4,8 +4,11 @@ start on 127.0.0.1) or to a Python callable."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -124,11 +127,14 @@ def test_relay_to_a_python_callable(
     (tmp_path / "back_office.py").write_text(
         "received = []\n\ndef on_event(event):\n    received.append(event)\n"
     )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    assert (
-        cli.main(["relay", "--once", "--database", database, "--to", "back_office:on_event"]) == 0
-    )
-    back_office = sys.modules["back_office"]
+    monkeypatch.chdir(tmp_path)  # the module is found in the current folder, as with -m
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in {"", str(tmp_path)}])
+    try:
+        argv = ["relay", "--once", "--database", database, "--to", "back_office:on_event"]
+        assert cli.main(argv) == 0
+        back_office = sys.modules["back_office"]
+    finally:
+        sys.modules.pop("back_office", None)
     assert [event.order_item for event in back_office.received] == [APPROVED_ITEM, WAITING_ITEM]
 
 
@@ -147,3 +153,28 @@ def test_a_bad_target_is_one_line_and_exit_2(
 ) -> None:
     assert cli.main(["relay", "--once", "--database", database, "--to", target]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_relay_runs_until_ctrl_c(
+    database: str,
+    hook: tuple[str, list[tuple[dict[str, str], bytes]], list[int]],
+    tmp_path: Path,
+) -> None:
+    url, received, _ = hook
+    command = [sys.executable, "-m", "guest_orders.cli", "relay", "--database", database]
+    command += ["--to", url, "--poll-interval", "0.05"]
+    errors = tmp_path / "stderr.txt"
+    with errors.open("wb") as stderr:
+        process = subprocess.Popen(command, stderr=stderr)  # noqa: S603
+    try:
+        deadline = time.monotonic() + 30
+        while len(received) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(received) == 2
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "Traceback" not in errors.read_text()

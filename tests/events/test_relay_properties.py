@@ -78,6 +78,9 @@ def _sqlite_store() -> Iterator[UnitOfWork]:
 
 
 STORES = {"memory": _memory_store, "sqlite": _sqlite_store}
+# The profile's number of examples (50 by default, 300 in CI), capped: each example runs a
+# store, on SQLite a fresh database.
+_EXAMPLES = min(settings.default.max_examples if settings.default else 50, 100)
 
 
 @attrs.frozen
@@ -184,7 +187,7 @@ def _command(target: Order, items: list[int], *, bulk: bool) -> CancellationComm
 
 
 @pytest.mark.parametrize("backend", sorted(STORES))
-@settings(max_examples=40)
+@settings(max_examples=_EXAMPLES)
 @given(steps=_STEPS)
 def test_every_committed_request_is_delivered_in_commit_order_per_order(
     backend: str, steps: list[_Request | _Relay]

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -305,13 +306,29 @@ def test_every_reservation_is_settled_once(operation: Operation) -> None:
 # --- a burst of concurrent guesses: at most the limit reaches the ownership check ---------
 
 
+class _SlowStore:
+    """A store whose transactions take a few milliseconds to open, as a database's do:
+    the window in which concurrent guesses overlap."""
+
+    def __init__(self, store: UnitOfWork) -> None:
+        self._store = store
+
+    @contextlib.contextmanager
+    def transaction(self, *, read_only: bool = False) -> Iterator[Any]:
+        time.sleep(0.005)
+        with self._store.transaction(read_only=read_only) as repos:
+            yield repos
+
+
 @operations
 def test_a_concurrent_burst_of_wrong_guesses_gets_at_most_the_limit(
     operation: Operation,
 ) -> None:
     """32 threads guess at once (finding: the check and the count were two steps, so
-    every guess that arrived before the first failure was recorded got through)."""
-    uow, clock = _world()
+    every guess that arrived before the first failure was recorded got through: all 32
+    here, before)."""
+    _uow, clock = _world()
+    uow = _SlowStore(new_store())
     max_failures = 10
     limiter = InMemoryAttemptLimiter(clock, AttemptLimits(max_failures=max_failures))
     barrier = threading.Barrier(32)

@@ -6,8 +6,10 @@ without an idempotency key (ASVS 6.3.8, 16.5.1; the lookup's are in
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from email_validator import EmailNotValidError, validate_email
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -31,10 +33,11 @@ from _builders import (
     single,
 )
 from guest_orders.clocks import FixedClock
-from guest_orders.domain import CancellationCommand
+from guest_orders.domain import CancellationCommand, LookupQuery
+from guest_orders.domain import emails as emails_module
 from guest_orders.errors import GuestOrderError, OrderNotFound
 from guest_orders.policy import Policy
-from guest_orders.use_cases import request_cancellation
+from guest_orders.use_cases import lookup_order, request_cancellation
 from guest_orders.wire import render_error
 
 # The ownership check's calls: the same for the lookup, the single and the bulk request.
@@ -120,3 +123,42 @@ def test_a_cancellation_miss_makes_the_ownership_calls_of_a_hit() -> None:
         single(cancel_item(APPROVED_ITEM)), uow=uow, clock=FixedClock(NOW), policy=Policy()
     )
     assert uow.log[: len(MISS_CALLS)] == MISS_CALLS
+
+
+def _validations(number: str, email: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """How each email validation of one lookup ended: ``ok`` or the error's type."""
+    outcomes: list[str] = []
+
+    def recording(address: str, **kwargs: Any) -> Any:
+        try:
+            result = validate_email(address, **kwargs)
+        except EmailNotValidError as error:
+            outcomes.append(type(error).__name__)
+            raise
+        outcomes.append("ok")
+        return result
+
+    monkeypatch.setattr(emails_module, "validate_email", recording)
+    with pytest.raises(OrderNotFound):
+        lookup_order(
+            LookupQuery(number=number, email=email),
+            uow=new_store(),
+            clock=FixedClock(NOW),
+            policy=Policy(),
+        )
+    monkeypatch.undo()
+    return outcomes
+
+
+def test_every_miss_takes_the_same_path_through_email_validation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Finding: an unknown number answered faster: its decoy (``nobody@example.invalid``)
+    failed validation and took the validator's cheaper error path."""
+    wrong = "someone.else@example.com"
+    paths = {
+        "unknown number": _validations("9999999999999999", wrong, monkeypatch),
+        "registered customer's order": _validations(REGISTERED_NUMBER, GUEST_EMAIL, monkeypatch),
+        "wrong email": _validations(GUEST_NUMBER, wrong, monkeypatch),
+    }
+    assert set(map(tuple, paths.values())) == {("ok", "ok")}, paths

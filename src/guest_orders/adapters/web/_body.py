@@ -26,7 +26,8 @@ from guest_orders.adapters.web.errors import (
     RequestTooLarge,
     UnsupportedMediaType,
 )
-from guest_orders.wire.decoding import OFF_LOOP_BYTES, decode_json
+from guest_orders.errors import TooManyJsonValues
+from guest_orders.wire.decoding import MAX_JSON_SEPARATORS, OFF_LOOP_BYTES, decode_json
 
 __all__ = ["JSON", "MULTIPART", "URLENCODED", "read_payload"]
 
@@ -76,14 +77,17 @@ async def read_payload(request: Request, *, limit: int) -> tuple[Any, bool]:
         charset is not None and charset.lower() not in _UTF8
     ):
         raise UnsupportedMediaType
-    body = await _read_body(request, limit)
+    body = await _read_body(request, limit, json=media_type == JSON)
     parse = decode_json if media_type == JSON else _urlencoded
     if len(body) > OFF_LOOP_BYTES:  # milliseconds of CPU: not on the event loop
         return await run_in_threadpool(parse, body), media_type != JSON
     return parse(body), media_type != JSON
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, *, json: bool = False) -> bytes:
+    """The whole body, refused as soon as it passes ``limit`` or, for JSON, as soon as it
+    holds more separators than :func:`decode_json` accepts: a hostile body of countless
+    tiny values is neither read to its end nor decoded."""
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isascii() or not declared.isdigit():
@@ -91,12 +95,16 @@ async def _read_body(request: Request, limit: int) -> bytes:
         if int(declared) > limit:
             raise RequestTooLarge
     chunks: list[bytes] = []
-    size = 0
+    size = separators = 0
     try:
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
                 raise RequestTooLarge
+            if json:
+                separators += chunk.count(b",") + chunk.count(b":")
+                if separators > MAX_JSON_SEPARATORS:
+                    raise TooManyJsonValues
             chunks.append(chunk)
     except ClientDisconnect:
         # Nobody is left to answer; this ends the request without a server error.
