@@ -16,6 +16,7 @@ import contextlib
 import http.client
 import json
 import math
+import multiprocessing
 import os
 import random
 import statistics
@@ -173,6 +174,30 @@ def _big_bodies() -> dict[str, bytes]:
     return {"countless values": values, "one long string": text}
 
 
+def post_big_bodies(port: int, stop: Any, answers: Any) -> None:
+    """Four clients posting maximum-size bodies until ``stop`` is set; the statuses they got
+    (0: the server closed the connection before the body was sent) go to ``answers``."""
+    got: list[int] = []
+
+    def post(body: bytes) -> None:
+        while not stop.is_set():
+            poster = _Client(port)
+            try:
+                got.append(poster.post(BULK_CANCELLATION_PATH, body)[0])
+            except OSError:  # refused early, the server closed the connection
+                got.append(0)
+            finally:
+                poster.close()
+
+    bodies = list(_big_bodies().values())
+    threads = [threading.Thread(target=post, args=(bodies[i % 2],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    answers.put(got)
+
+
 def _lookups_under_load(report: Report, section: str, port: int, payload: bytes) -> None:
     count = 150 if QUICK else 400
     client = _Client(port)
@@ -180,34 +205,22 @@ def _lookups_under_load(report: Report, section: str, port: int, payload: bytes)
         for _ in range(20):
             client.post(LOOKUP_PATH, payload)
         idle = [client.post(LOOKUP_PATH, payload)[1] for _ in range(count)]
-        stop = threading.Event()
-        big_answers: list[int] = []
-
-        def post_big(body: bytes) -> None:
-            while not stop.is_set():
-                poster = _Client(port)
-                try:
-                    big_answers.append(poster.post(BULK_CANCELLATION_PATH, body)[0])
-                except OSError:  # refused early, the server closed the connection
-                    big_answers.append(0)
-                finally:
-                    poster.close()
-
-        bodies = list(_big_bodies().values())
-        threads = [
-            threading.Thread(target=post_big, args=(bodies[i % 2],), daemon=True) for i in range(4)
-        ]
-        for thread in threads:
-            thread.start()
-        time.sleep(1.0)
+        # The big bodies come from another process: in this one, their client threads
+        # would compete with the measuring client for the interpreter.
+        context = multiprocessing.get_context("spawn")
+        stop = context.Event()
+        answers = context.Queue()
+        poster = context.Process(target=post_big_bodies, args=(port, stop, answers))
+        poster.start()
+        time.sleep(3.0)  # the spawned interpreter starts, the posts are under way
         loaded = []
         for _ in range(count):
             status, seconds = client.post(LOOKUP_PATH, payload)
             assert status == 200, status
             loaded.append(seconds)
         stop.set()
-        for thread in threads:
-            thread.join(timeout=60)
+        big_answers: list[int] = answers.get(timeout=120)
+        poster.join(timeout=60)
     finally:
         client.close()
     ratio = _p99(loaded) / _p99(idle)
