@@ -1,12 +1,13 @@
 # One command each: `make test` runs the whole test suite, `make demo` the demo server.
-# Both create .venv on first use and reuse it afterwards.
+# Both create .venv on first use and reuse it afterwards. `make test-lowest` runs the
+# tests again on the lowest versions pyproject.toml declares (in .venv-lowest).
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: test lint typecheck imports pytest bench clean
+.PHONY: test lint typecheck imports pytest test-lowest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +21,8 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 test: lint typecheck imports pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests benchmarks docs/conf.py .ci/package_check.py scripts
-	$(BIN)/ruff format --check src tests benchmarks docs/conf.py .ci/package_check.py scripts
+	$(BIN)/ruff check src tests benchmarks docs/conf.py .ci/package_check.py .ci/lowest-pins.py scripts
+	$(BIN)/ruff format --check src tests benchmarks docs/conf.py .ci/package_check.py .ci/lowest-pins.py scripts
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
@@ -29,15 +30,37 @@ typecheck: $(DEV_STAMP)
 imports: $(DEV_STAMP)
 	$(BIN)/lint-imports
 
+# In parallel, one worker per core (pytest-xdist).
 pytest: $(DEV_STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+# The lowest declared versions: every floor of the core dependencies and of every extra
+# installed exactly (.ci/lowest-pins.py derives them from pyproject.toml; the dev tools
+# are the newest that fit), then the whole test suite.
+LOWEST_VENV ?= .venv-lowest
+LOWEST_STAMP := $(LOWEST_VENV)/.lowest-installed
+
+$(LOWEST_STAMP): pyproject.toml .ci/lowest-pins.py
+	rm -rf $(LOWEST_VENV)
+	$(PYTHON) -m venv $(LOWEST_VENV)
+	$(LOWEST_VENV)/bin/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(PYTHON) .ci/lowest-pins.py > $(LOWEST_VENV)/constraints.txt
+	$(LOWEST_VENV)/bin/python -m pip install --quiet -c $(LOWEST_VENV)/constraints.txt \
+		-e ".[$$($(PYTHON) .ci/lowest-pins.py --extras)]" --group dev
+	touch $@
+
+test-lowest: $(LOWEST_STAMP)
+	@echo "Lowest declared versions:" && cat $(LOWEST_VENV)/constraints.txt
+	$(LOWEST_VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOWEST_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
 
 # `make bench`: the benchmark suite (docs/performance.md). Informational: it prints every
-# figure with its target and MET/MISSED, and fails only when a benchmark cannot run.
-# BENCH_ARGS passes options on, e.g. `make bench BENCH_ARGS="--only 1,2 --quick"`.
+# figure, with its target or against the peers measured in the same run, then each figure
+# against the previous release's (benchmarks/baseline.json), flagging a regression of more
+# than 10 %; it fails only when a benchmark cannot run (BENCH_ARGS="--fail-on-regression"
+# fails on a regression too). BENCH_ARGS passes options on, e.g. BENCH_ARGS="--only 4,5".
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): pyproject.toml | $(BIN)/python

@@ -1,14 +1,13 @@
-"""Figure 4: the SQLAlchemy adapter on SQLite and PostgreSQL.
+"""Figure 4: the SQLAlchemy adapter on SQLite and PostgreSQL, against the peers.
 
 - Statements per lookup and per bulk request (N = 1…1000), counted with SQLAlchemy's
-  ``before_cursor_execute`` event: they must not grow with N. The listener is there only
-  while counting: with one, the lookup's SELECTs go through ``exec_driver_sql`` so that it
-  sees them, and the timings measure the store as a host without listeners runs it.
+  ``before_cursor_execute`` event: they must not grow with N.
 - Lookup latency with 100,000 orders (three items each): the storage work of one lookup
-  (one transaction: the order with its items, the active requests of its items, the active
-  easy-return carriers, as domain objects) through ``SqlAlchemyStore``, against the same
-  three SELECTs written by hand through the same driver (``sqlite3`` / ``psycopg``) on a
-  kept-open connection, building the same domain objects. Target ≤ 1.5×.
+  (one read-only transaction: the order with its items, the active requests of its items,
+  the active easy-return carriers, as domain objects) through ``SqlAlchemyStore``, against
+  the same reads as each peer of ``peers.py`` writes them (the SQLAlchemy ORM with
+  ``selectinload``, the Django ORM with ``prefetch_related``), on the same database. The
+  ratios (library ÷ peer, lower is better) are compared with the previous release's.
 
 The databases are seeded once and reused: SQLite in a file in the system's temporary
 directory (``GUEST_ORDERS_BENCH_SQLITE`` overrides), PostgreSQL in a database of its own,
@@ -21,17 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import os
 import random
-import sqlite3
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -55,23 +50,13 @@ from guest_orders.adapters.sqlalchemy import (
     metadata,
 )
 from guest_orders.domain import (
-    Bank,
-    Currency,
-    Customer,
-    CustomerKind,
-    EasyReturnShippingCompany,
     LookupQuery,
     Order,
-    OrderItem,
-    OrderStatus,
-    OrderType,
-    PaymentType,
-    Product,
-    ShippingCompany,
 )
 from guest_orders.use_cases import lookup_order, request_cancellation
 from guest_orders.wire import parse_bulk_cancellation
-from harness import BATCH_SECONDS, ROUNDS, Report, at_most, compare, ms, time_calls, us
+from harness import BATCH_SECONDS, ROUNDS, Report, compare, ms, time_calls, us
+from peers import PEERS, StorageTarget
 
 ORDERS = int(os.environ.get("GUEST_ORDERS_BENCH_ORDERS", "100000"))
 SEED_VERSION = "1"
@@ -197,181 +182,12 @@ def postgres_target() -> tuple[sa.Engine, str, dict[str, Any]] | str:
     return engine, libpq.render_as_string(hide_password=False), options
 
 
-# --- the hand-written lookup --------------------------------------------------------------
-
-_ORDER_COLUMNS = (
-    "o.pk, o.number, o.customer_id, o.customer_kind, o.user_email, o.status, o.currency,"
-    " o.payment_type, o.amount, o.discount_amount, o.shipping_amount, o.shipping_tax_rate,"
-    " o.refund_amount, o.discount_refund_amount, o.shipping_refund_amount,"
-    " o.installment_count, o.installment_interest_amount, o.order_type, o.tracking_url,"
-    " o.tracking_number, o.invoice_number, o.invoice_date, o.e_archive_url, o.has_gift_box,"
-    " o.gift_box_note, o.notes, o.bin_number, o.shipping_company_value,"
-    " o.shipping_company_label, o.bank_pk, o.bank_name, o.bank_slug, o.bank_logo,"
-    " o.extra_field, o.created_date, o.modified_date,"
-    " i.pk, i.status, i.quantity, i.price, i.product_pk, i.product_name, i.product_sku,"
-    " i.product_image, i.delivered_date"
-)
-ORDER_SQL = (
-    f"SELECT {_ORDER_COLUMNS} FROM orders o"  # noqa: S608  # constants only
-    " LEFT JOIN order_items i ON i.order_id = o.pk"
-    " WHERE o.number = {p} ORDER BY i.position"
-)
-REQUESTS_SQL = (
-    "SELECT r.*, c.shipping_company_value, c.shipping_company_label, c.is_active,"
-    " m.image, m.description FROM cancellation_requests r"
-    " LEFT JOIN easy_return_shipping_companies c ON c.pk = r.easy_return_shipping_company_id"
-    " LEFT JOIN cancellation_request_images m ON m.cancellation_request_id = r.id"
-    " WHERE r.order_item_id IN ({items}) AND r.status IN ('waiting', 'approved')"
-    " ORDER BY r.id, m.position"
-)
-COMPANIES_SQL = (
-    "SELECT pk, shipping_company_value, shipping_company_label, is_active"
-    " FROM easy_return_shipping_companies WHERE is_active ORDER BY pk"
-)
-
-
-def _build_order(
-    rows: list[tuple[Any, ...]],
-    money: Callable[[Any], Decimal],
-    when: Callable[[Any], datetime | None],
-    loads: Callable[[Any], Any],
-) -> Order:
-    """The domain order from the joined rows, as a hand-written mapper would build it."""
-    h = rows[0]
-    items = [
-        OrderItem(
-            pk=r[36],
-            status=OrderStatus(r[37]),
-            quantity=r[38],
-            price=money(r[39]),
-            product=Product(pk=r[40], name=r[41], sku=r[42], image=r[43]),
-            delivered_date=when(r[44]),
-        )
-        for r in rows
-        if r[36] is not None
-    ]
-    return Order(
-        pk=h[0],
-        number=h[1],
-        customer=Customer(id=h[2], kind=CustomerKind(h[3])),
-        user_email=h[4],
-        status=OrderStatus(h[5]),
-        currency=Currency(code=h[6]),
-        payment_type=PaymentType(h[7]),
-        amount=money(h[8]),
-        discount_amount=money(h[9]),
-        shipping_amount=money(h[10]),
-        shipping_tax_rate=None if h[11] is None else money(h[11]),
-        refund_amount=money(h[12]),
-        discount_refund_amount=money(h[13]),
-        shipping_refund_amount=money(h[14]),
-        installment_count=h[15],
-        installment_interest_amount=money(h[16]),
-        order_type=None if h[17] is None else OrderType(h[17]),
-        tracking_url=h[18],
-        tracking_number=h[19],
-        invoice_number=h[20],
-        invoice_date=when(h[21]),
-        e_archive_url=h[22],
-        has_gift_box=None if h[23] is None else bool(h[23]),
-        gift_box_note=h[24],
-        notes=h[25],
-        bin_number=h[26],
-        shipping_company=None if h[27] is None else ShippingCompany(value=h[27], label=h[28]),
-        bank=None if h[29] is None else Bank(pk=h[29], name=h[30], slug=h[31], logo=h[32]),
-        extra_field=loads(h[33]),
-        created_date=when(h[34]),  # type: ignore[arg-type]
-        modified_date=when(h[35]),  # type: ignore[arg-type]
-        items=items,
-    )
-
-
-def _companies(rows: list[tuple[Any, ...]]) -> list[EasyReturnShippingCompany]:
-    return [
-        EasyReturnShippingCompany(
-            pk=r[0], shipping_company=ShippingCompany(value=r[1], label=r[2]), is_active=bool(r[3])
-        )
-        for r in rows
-    ]
-
-
-def _sqlite_when(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
-
-
-def _sqlite_loads(value: str | None) -> Any:
-    return None if value is None else json.loads(value)
-
-
-def _pg_when(value: datetime | None) -> datetime | None:
-    return None if value is None else value.astimezone(UTC)
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def hand_sqlite(path: Path) -> Callable[[str], tuple[Order, dict[int, Any], list[Any]]]:
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    connection.execute("PRAGMA foreign_keys = ON")
-    order_sql = ORDER_SQL.format(p="?")
-
-    def lookup(number: str) -> tuple[Order, dict[int, Any], list[Any]]:
-        connection.execute("BEGIN")
-        try:
-            order = _build_order(
-                connection.execute(order_sql, (number,)).fetchall(),
-                Decimal,
-                _sqlite_when,
-                _sqlite_loads,
-            )
-            pks = [item.pk for item in order.items]
-            requests = connection.execute(
-                REQUESTS_SQL.format(items=",".join("?" * len(pks))), pks
-            ).fetchall()
-            assert not requests, "the lookup orders have no cancellation requests"
-            companies = _companies(connection.execute(COMPANIES_SQL).fetchall())
-        finally:
-            connection.execute("COMMIT")
-        return order, {}, companies
-
-    return lookup
-
-
-def hand_postgres(
-    conninfo: str, options: dict[str, Any]
-) -> Callable[[str], tuple[Order, dict[int, Any], list[Any]]]:
-    import psycopg  # noqa: PLC0415
-
-    connection = psycopg.connect(conninfo, **options)
-    order_sql = ORDER_SQL.format(p="%s")
-
-    def lookup(number: str) -> tuple[Order, dict[int, Any], list[Any]]:
-        with connection.transaction():
-            order = _build_order(
-                connection.execute(order_sql, (number,)).fetchall(),
-                _identity,
-                _pg_when,
-                _identity,
-            )
-            pks = [item.pk for item in order.items]
-            requests = connection.execute(
-                REQUESTS_SQL.format(items=",".join(["%s"] * len(pks))), pks
-            ).fetchall()
-            assert not requests, "the lookup orders have no cancellation requests"
-            companies = _companies(connection.execute(COMPANIES_SQL).fetchall())
-        return order, {}, companies
-
-    return lookup
-
-
 # --- measuring -----------------------------------------------------------------------------
 
 
 class StatementCounter:
     """Counts statements with the ``before_cursor_execute`` event, only inside
-    :meth:`counting`: the timings run without a listener, as a host's would (with one, the
-    lookup's SELECTs go through ``exec_driver_sql`` so that it sees them)."""
+    :meth:`counting`: the timings run without a listener, as a host's would."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -420,19 +236,20 @@ def _delete_requests(engine: sa.Engine) -> None:
 def measure_backend(
     report: Report,
     section: str,
-    backend: str,
+    target: StorageTarget,
     engine: sa.Engine,
-    hand: Callable[[str], tuple[Order, Any, Any]],
 ) -> None:
+    backend = target.backend
     store = SqlAlchemyStore(engine)
     counter = StatementCounter(engine)
     rng = random.Random(8)
     numbers = [order_number(rng.randint(1, ORDERS)) for _ in range(2_000)]
     library = library_lookup(store)
-    mine, theirs = library(numbers[0]), hand(numbers[0])
-    assert mine[0] == theirs[0], "the hand-written lookup builds another order"
-    assert dict(mine[1]) == theirs[1]
-    assert list(mine[2]) == theirs[2]
+    peers = {peer.key: peer.storage(target) for peer in PEERS}
+    mine = library(numbers[0])
+    for key, peer in peers.items():
+        theirs: Any = peer(numbers[0])
+        assert theirs[0].number == mine[0].number, f"{key} read another order"
 
     index = rng.randint(1, ORDERS)
     query = LookupQuery(number=order_number(index), email=order_email(index))
@@ -445,21 +262,26 @@ def measure_backend(
     )
 
     timing = compare(
-        {"library": _cycle(numbers, library), "hand-written": _cycle(numbers, hand)},
+        {"library": _cycle(numbers, library)}
+        | {key: _cycle(numbers, peer) for key, peer in peers.items()},
         rounds=max(ROUNDS, 11),
         batch_seconds=4 * BATCH_SECONDS,  # enough lookups per batch to average I/O jitter
     )
     t = timing.per_call
-    ratio = timing.ratio("library", "hand-written")
     report.add(
         section,
-        f"{backend}: lookup storage work, 100k orders, SqlAlchemyStore vs hand-written "
-        f"{'sqlite3' if backend == 'SQLite' else 'psycopg'}",
-        f"{ratio:.2f}× ({us(t['library'])} vs {us(t['hand-written'])})",
-        "≤ 1.5×",
-        value=ratio,
-        check=at_most(1.5),
+        f"{backend}: lookup storage work, 100k orders",
+        ", ".join(f"{name} {us(seconds)}" for name, seconds in t.items()),
     )
+    for peer in PEERS:
+        ratio = timing.ratio("library", peer.key)
+        report.add(
+            section,
+            f"{backend}: lookup storage work, SqlAlchemyStore ÷ {peer.name}",
+            f"{ratio:.2f}× ({us(t['library'])} vs {us(t[peer.key])})",
+            value=ratio,
+            better="lower",
+        )
     whole = compare(
         {
             "lookup_order": _cycle(
@@ -514,17 +336,48 @@ def measure_backend(
     )
 
 
+def _sqlite_storage_target(path: Path) -> StorageTarget:
+    return StorageTarget(
+        backend="SQLite",
+        url=sa.make_url(f"sqlite:///{path}"),
+        engine_options={},
+        django={"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)},
+    )
+
+
+def _postgres_storage_target(engine: sa.Engine, options: dict[str, Any]) -> StorageTarget:
+    url = engine.url
+    django: dict[str, Any] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": url.database,
+        "USER": url.username or "",
+        "PASSWORD": url.password or "",
+        "HOST": url.host or "",
+        "PORT": str(url.port or ""),
+    }
+    if options:
+        django["OPTIONS"] = options
+    return StorageTarget(
+        backend="PostgreSQL",
+        url=url,
+        engine_options={"connect_args": options} if options else {},
+        django=django,
+    )
+
+
 def run(report: Report) -> None:
     section = "4. SQL"
     print(f"\n{section}", flush=True)
-    engine, path = sqlite_target()
-    measure_backend(report, section, "SQLite", engine, hand_sqlite(path))
-    engine.dispose()
-
-    target = postgres_target()
-    if isinstance(target, str):
-        report.note(f"PostgreSQL skipped: {target}")
-        return
-    engine, conninfo, options = target
-    measure_backend(report, section, "PostgreSQL", engine, hand_postgres(conninfo, options))
-    engine.dispose()
+    sqlite_engine, path = sqlite_target()
+    targets = [(_sqlite_storage_target(path), sqlite_engine)]
+    postgres = postgres_target()
+    if isinstance(postgres, str):
+        report.note(f"PostgreSQL skipped: {postgres}")
+    else:
+        pg_engine, _conninfo, options = postgres
+        targets.append((_postgres_storage_target(pg_engine, options), pg_engine))
+    for peer in PEERS:
+        peer.prepare([target for target, _engine in targets])
+    for target, engine in targets:
+        measure_backend(report, section, target, engine)
+        engine.dispose()

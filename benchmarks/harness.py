@@ -3,22 +3,46 @@
 Every comparison is *interleaved*: each round times every contender once, back to back,
 so a load spike hits all of them alike, and a ratio is taken per round. Figures are the
 medians over the rounds. Absolute timings are printed for information only: targets are
-ratios against a baseline measured in the same run.
+ratios against a baseline or a peer measured in the same run, and each ratio is compared
+with the previous release's (``baseline.json``): worse by more than 10 % is a regression.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import os
 import statistics
 import timeit
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 #: ``GUEST_ORDERS_BENCH_QUICK=1`` (or ``run.py --quick``) trades precision for time.
 QUICK = os.environ.get("GUEST_ORDERS_BENCH_QUICK", "") not in {"", "0"}
 ROUNDS = 7 if QUICK else 15
 BATCH_SECONDS = 0.01 if QUICK else 0.025
+#: The previous release's figures, measured by this suite (see docs/performance.md).
+BASELINE_FILE = Path(__file__).resolve().parent / "baseline.json"
+#: How much worse than the previous release a figure may be before it is flagged.
+REGRESSION = 0.10
+
+
+def load_baseline(path: Path = BASELINE_FILE) -> dict[str, Any]:
+    """``{"release": ..., "figures": {name: {"value": v, "better": "lower"|"higher"}}}``,
+    or an empty baseline when the file does not exist."""
+    if not path.exists():
+        return {"release": None, "figures": {}}
+    baseline: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return baseline
+
+
+def regressed(value: float, previous: float, better: str) -> bool:
+    """Whether ``value`` is worse than ``previous`` by more than :data:`REGRESSION`."""
+    if better == "lower":
+        return value > previous * (1 + REGRESSION)
+    return value < previous * (1 - REGRESSION)
 
 
 @dataclass(frozen=True)
@@ -122,6 +146,8 @@ class Figure:
     value: float | None = None
     check: Limit | None = None
     not_applicable: str = ""
+    #: "lower" or "higher": which way ``value`` improves (for the regression check).
+    better: str = ""
 
 
 @dataclass
@@ -141,10 +167,15 @@ class Report:
         value: float | None = None,
         check: Limit | None = None,
         not_applicable: str = "",
+        better: str = "",
     ) -> None:
         if check is not None and value is not None and met is None:
             met = check(value)
-        figure = Figure(section, name, measured, target, met, note, value, check, not_applicable)
+        if check is not None and not better:
+            better = "lower" if check.upper else "higher"
+        figure = Figure(
+            section, name, measured, target, met, note, value, check, not_applicable, better
+        )
         self.figures.append(figure)
         print(_line(figure), flush=True)
 

@@ -33,6 +33,15 @@ def _request(path: str, body: bytes) -> bytes:
     return head.encode("ascii") + body
 
 
+async def _skip_chunks(reader: asyncio.StreamReader) -> None:
+    """Read a chunked body (a WSGI server sends one when the app sets no length)."""
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+        await reader.readexactly(size + 2)  # the chunk and its CRLF
+        if size == 0:
+            return
+
+
 async def _connection(port: int, request: bytes, stats: _Stats, limit: int) -> None:
     reader, writer = await asyncio.open_connection(HOST, port)
     try:
@@ -41,11 +50,17 @@ async def _connection(port: int, request: bytes, stats: _Stats, limit: int) -> N
             head = await reader.readuntil(b"\r\n\r\n")
             status = head[9:12].decode("ascii", "replace")
             length = 0
+            chunked = False
             for line in head.split(b"\r\n")[1:]:
                 name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
+                name = name.strip().lower()
+                if name == b"content-length":
                     length = int(value)
-            if length:
+                elif name == b"transfer-encoding":
+                    chunked = b"chunked" in value.lower()
+            if chunked:
+                await _skip_chunks(reader)
+            elif length:
                 await reader.readexactly(length)
             if stats.counting:
                 stats.done += 1

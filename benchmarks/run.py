@@ -5,9 +5,17 @@
     .venv/bin/python benchmarks/run.py --markdown    # the summary as a Markdown table
     .venv/bin/python benchmarks/run.py --repeat 3    # medians over three whole runs
 
-Targets are ratios against baselines measured in the same run, never absolute timings.
-The exit status is 0 whether targets are met or not (the figures are informational); it
-is 1 only when a benchmark could not run.
+Targets are ratios against baselines or peers measured in the same run, never absolute
+timings. Each ratio is also compared with the previous release's (``baseline.json``):
+worse by more than 10 % is flagged REGRESSED. The exit status is 0 whether targets are
+met or not (the figures are informational), 1 when a benchmark could not run, and 2 on a
+regression with ``--fail-on-regression``.
+
+The previous release's figures are recorded by running this suite on its code:
+
+    git worktree add /some/where <release commit>
+    .venv/bin/python benchmarks/run.py --only 4,5 --library-src /some/where/src \\
+        --record-baseline benchmarks/baseline.json --release <release commit>
 """
 
 from __future__ import annotations
@@ -44,6 +52,10 @@ PACKAGES = (
     "orjson",
     "pydantic",
     "msgspec",
+    "fastapi",
+    "Django",
+    "djangorestframework",
+    "gunicorn",
 )
 
 
@@ -84,6 +96,22 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument("--markdown", action="store_true", help="print the summary as Markdown")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--library-src",
+        type=Path,
+        help="measure the guest_orders package found in this src/ folder (another release)",
+    )
+    parser.add_argument(
+        "--record-baseline",
+        type=Path,
+        help="write the figures that have a value to this file, as the previous release's",
+    )
+    parser.add_argument("--release", default="", help="the release named in --record-baseline")
+    parser.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="exit with status 2 when a figure regressed against baseline.json",
+    )
     args = parser.parse_args()
     args.only = args.only.split(",") if args.only else list(SECTIONS)
     unknown = [s for s in args.only if s not in SECTIONS]
@@ -120,7 +148,9 @@ def _combine(harness: Any, reports: list[Any]) -> Any:
                 last.target,
                 met,
                 last.note,
+                value=statistics.median(values) if values else None,
                 not_applicable=last.not_applicable,
+                better=last.better,
             )
         )
     return combined
@@ -153,15 +183,80 @@ def _summary(harness: Any, report: Any, *, elapsed: float, markdown: bool) -> No
         print(f"note: {note}")
 
 
-def main() -> int:
-    args = _arguments()
+def _regressions(harness: Any, report: Any, baseline: dict[str, Any]) -> int:
+    """Print each figure against the previous release's; return how many regressed."""
+    previous = baseline["figures"]
+    compared = [f for f in report.figures if f.value is not None and f.name in previous]
+    if not compared:
+        print("\nNo figure of the previous release to compare with (baseline.json).")
+        return 0
+    print(
+        f"\nAgainst the previous release ({baseline.get('release') or 'baseline.json'};"
+        f" flagged when worse by more than {harness.REGRESSION:.0%})\n"
+    )
+    count = 0
+    for figure in compared:
+        before = previous[figure.name]["value"]
+        better = previous[figure.name]["better"]
+        flagged = harness.regressed(figure.value, before, better)
+        count += flagged
+        change = figure.value / before - 1
+        print(
+            f"  {'REGRESSED' if flagged else 'ok':9} {figure.name}: {figure.value:.2f}"
+            f" (was {before:.2f}, {change:+.0%}; {better} is better)"
+        )
+    print(f"\n{count} regression(s) against the previous release.")
+    return count
+
+
+def _record(report: Any, path: Path, release: str, about: dict[str, str]) -> None:
+    figures = {
+        f.name: {"value": round(f.value, 4), "better": f.better}
+        for f in report.figures
+        if f.value is not None and f.better
+    }
+    path.write_text(
+        json.dumps(
+            {"release": release, "machine": about, "figures": figures},
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"\nrecorded {len(figures)} figures of {release or 'this code'} in {path}")
+
+
+def _compare_or_record(
+    harness: Any, report: Any, args: argparse.Namespace, about: dict[str, str]
+) -> int:
+    if args.record_baseline:
+        _record(report, args.record_baseline, args.release, about)
+        return 0
+    return _regressions(harness, report, harness.load_baseline())
+
+
+def _environment(args: argparse.Namespace) -> None:
     if args.quick:
         os.environ["GUEST_ORDERS_BENCH_QUICK"] = "1"
+    if args.library_src:
+        source = str(args.library_src.resolve())
+        sys.path.insert(0, source)  # before the installed package, here and in the servers
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            [source, *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def main() -> int:
+    args = _arguments()
+    _environment(args)
     harness = importlib.import_module("harness")
+    library = importlib.import_module("guest_orders")
 
     about = machine()
     print("guest_orders benchmarks")
+    print(f"  library: {Path(library.__file__ or '').parent}")
     for key, value in about.items():
         print(f"  {key}: {value}")
     if harness.QUICK:
@@ -184,6 +279,7 @@ def main() -> int:
     elapsed = time.perf_counter() - started
     report = _combine(harness, reports)
     _summary(harness, report, elapsed=elapsed, markdown=args.markdown)
+    regressions = _compare_or_record(harness, report, args, about)
     if failed:
         print(f"could not run: {', '.join(failed)}")
     if args.json:
@@ -202,7 +298,9 @@ def main() -> int:
                 ensure_ascii=False,
             )
         )
-    return 1 if failed else 0
+    if failed:
+        return 1
+    return 2 if regressions and args.fail_on_regression else 0
 
 
 if __name__ == "__main__":

@@ -8,10 +8,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import hypothesis
 import pytest
 import schwifty
 from email_validator import validate_email
-from hypothesis import find, given, reject, settings
+from hypothesis import Phase, given, reject, settings
 from hypothesis import strategies as st
 
 from guest_orders.clocks import FixedClock
@@ -72,6 +73,17 @@ REGISTERED_TYPES: list[type] = [
     Seed,
     ShippingCompany,
 ]
+
+
+def find(strategy: st.SearchStrategy[Any], condition: Callable[[Any], bool]) -> Any:
+    """The first example that meets ``condition`` (``hypothesis.find`` without its
+    shrinking: a minimal order is not what these tests look for, and shrinking one takes
+    minutes)."""
+    return hypothesis.find(
+        strategy,
+        condition,
+        settings=settings(max_examples=2000, phases=[Phase.generate], database=None),
+    )
 
 
 def test_the_hypothesis_entry_point_is_declared() -> None:
