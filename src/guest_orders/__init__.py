@@ -4,7 +4,7 @@ The public surface is re-exported here; the modules behind it are the layers des
 ``docs/concepts.md``.
 """
 
-from guest_orders.adapters.memory import InMemoryStore
+from guest_orders.adapters.memory import AsyncInMemoryStore, InMemoryStore
 from guest_orders.clocks import FixedClock, SystemClock
 from guest_orders.domain import (
     Address,
@@ -53,9 +53,22 @@ from guest_orders.ports import (
     AttemptReservation,
     IdempotencyKeyExists,
 )
-from guest_orders.service import GuestOrders
-from guest_orders.throttling import AttemptLimits, InMemoryAttemptLimiter, NoAttemptLimiter
-from guest_orders.use_cases import list_cancellation_reasons, lookup_order, request_cancellation
+from guest_orders.service import AsyncGuestOrders, GuestOrders
+from guest_orders.throttling import (
+    AsyncInMemoryAttemptLimiter,
+    AsyncNoAttemptLimiter,
+    AttemptLimits,
+    InMemoryAttemptLimiter,
+    NoAttemptLimiter,
+)
+from guest_orders.use_cases import (
+    async_list_cancellation_reasons,
+    async_lookup_order,
+    async_request_cancellation,
+    list_cancellation_reasons,
+    lookup_order,
+    request_cancellation,
+)
 from guest_orders.wire import (
     parse_bulk_cancellation,
     parse_cancellation,
@@ -73,6 +86,10 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "ActiveRequestExists",
     "Address",
+    "AsyncGuestOrders",
+    "AsyncInMemoryAttemptLimiter",
+    "AsyncInMemoryStore",
+    "AsyncNoAttemptLimiter",
     "AttemptLimits",
     "AttemptReservation",
     "Bank",
@@ -120,6 +137,9 @@ __all__ = [
     "SystemClock",
     "TooManyAttempts",
     "Violation",
+    "async_list_cancellation_reasons",
+    "async_lookup_order",
+    "async_request_cancellation",
     "list_cancellation_reasons",
     "lookup_order",
     "parse_bulk_cancellation",

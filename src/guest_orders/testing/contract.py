@@ -39,6 +39,25 @@ reasons, carriers and addresses by foreign key gets every row it needs.
   the sliding window on the clock port, all-or-nothing reservations, isolated keys, and a
   burst of 32 threads of which exactly ``max_failures`` get through.
 
+Async stores (:class:`~guest_orders.ports.AsyncUnitOfWork`) pass the same checks through
+an event loop: each contract has an async twin (:class:`AsyncStoreContract`,
+:class:`AsyncOrderRepositoryContract`, ...) whose one factory is a coroutine,
+``async def make_async_store(...)``, run on the event loop the checks use (anyio's
+blocking portal, ``asyncio`` backend, one loop per check). Every transaction, repository
+call and use case of a check runs on that loop; the checks that race threads race as many
+tasks on it. Make the store's engine inside ``make_async_store`` (or dispose of it on that
+loop): connections belong to the loop that opened them::
+
+    class TestMyAsyncStore(AsyncStoreContract):
+        async def make_async_store(self, *, orders, reasons, shipping_companies, addresses):
+            store = MyAsyncStore(await new_test_database())
+            await store.load(orders=orders, reasons=reasons,
+                             shipping_companies=shipping_companies, addresses=addresses)
+            return store
+
+:class:`AsyncImageStoreContract` (factory ``async def make_async_image_store()``) is the
+async twin of :class:`ImageStoreContract`.
+
 Decisions the suite enforces:
 
 - **Faithful round trips** (:func:`~guest_orders.testing.assert_faithful`), as faithful
@@ -75,9 +94,10 @@ health check (a real database is slow to set up) and, unless a class sets
 from __future__ import annotations
 
 import abc
+import functools
 import threading
 import uuid
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -86,6 +106,7 @@ from typing import Any, ClassVar, TypeVar
 
 import attrs
 import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -132,20 +153,41 @@ from guest_orders.errors import (
 from guest_orders.policy import Policy
 from guest_orders.ports import (
     ActiveRequestExists,
+    AsyncAttemptLimiter,
+    AsyncImageStore,
+    AsyncUnitOfWork,
     AttemptLimiter,
+    AttemptReservation,
     Clock,
     IdempotencyKeyExists,
     ImageStore,
     UnitOfWork,
 )
 from guest_orders.testing import strategies as gst
+from guest_orders.testing._blocking import BlockingUnitOfWork
 from guest_orders.testing._fidelity import assert_faithful
 from guest_orders.testing._seed import Seed, example_seed
 from guest_orders.throttling import IN_FLIGHT_RETRY_AFTER, AttemptLimits
-from guest_orders.use_cases import lookup_order, request_cancellation
+from guest_orders.use_cases import (
+    async_lookup_order,
+    async_request_cancellation,
+    lookup_order,
+    request_cancellation,
+)
 
 __all__ = [
     "AddressRepositoryContract",
+    "AsyncAddressRepositoryContract",
+    "AsyncAttemptLimiterContract",
+    "AsyncCancellationReasonRepositoryContract",
+    "AsyncCancellationRequestRepositoryContract",
+    "AsyncEasyReturnShippingCompanyRepositoryContract",
+    "AsyncIdempotencyRepositoryContract",
+    "AsyncImageStoreContract",
+    "AsyncOrderRepositoryContract",
+    "AsyncStoreContract",
+    "AsyncUnitOfWorkContract",
+    "AsyncUseCaseContract",
     "AttemptLimiterContract",
     "CancellationReasonRepositoryContract",
     "CancellationRequestRepositoryContract",
@@ -294,6 +336,42 @@ def _wide_seed(items: int) -> Seed:
         ],
     )
     return attrs.evolve(seed, orders=(*seed.orders, wide))
+
+
+def _lookup_order(
+    query: LookupQuery, *, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> OrderSnapshot:
+    """The lookup use case: the async one, on the check's event loop, for an async store."""
+    if isinstance(uow, BlockingUnitOfWork):
+        return uow.portal.call(
+            functools.partial(async_lookup_order, query, uow=uow.store, clock=clock, policy=policy)
+        )
+    return lookup_order(query, uow=uow, clock=clock, policy=policy)
+
+
+def _request_cancellation(
+    command: CancellationCommand,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    policy: Policy,
+    idempotency_key: str | None,
+) -> list[CancellationRequest]:
+    """The cancellation use case, async for an async store (as :func:`_lookup_order`)."""
+    if isinstance(uow, BlockingUnitOfWork):
+        return uow.portal.call(
+            functools.partial(
+                async_request_cancellation,
+                command,
+                uow=uow.store,
+                clock=clock,
+                policy=policy,
+                idempotency_key=idempotency_key,
+            )
+        )
+    return request_cancellation(
+        command, uow=uow, clock=clock, policy=policy, idempotency_key=idempotency_key
+    )
 
 
 _STUCK = (
@@ -1420,7 +1498,7 @@ class UseCaseStateMachine(RuleBasedStateMachine):
         query: LookupQuery = data.draw(gst.lookup_queries(self.seed, policy=self.policy))
         self._agree(
             "lookup",
-            lambda uow: lookup_order(query, uow=uow, clock=self.clock, policy=self.policy),
+            lambda uow: _lookup_order(query, uow=uow, clock=self.clock, policy=self.policy),
             _normalized_snapshot,
         )
 
@@ -1443,7 +1521,7 @@ class UseCaseStateMachine(RuleBasedStateMachine):
         self.last = (command, key)
         self._agree(
             "bulk cancellation" if command.bulk else "cancellation",
-            lambda uow: request_cancellation(
+            lambda uow: _request_cancellation(
                 command, uow=uow, clock=self.clock, policy=self.policy, idempotency_key=key
             ),
             _normalized_requests,
@@ -1493,9 +1571,9 @@ class UseCaseStateMachine(RuleBasedStateMachine):
             actual = repos.cancellation_requests.active_for_items(items)
         assert_faithful(_normalized_active(actual), _normalized_active(expected))
 
-    @invariant()
-    def same_events(self) -> None:
-        """The outbox holds one event per created request, in the reference's order."""
+    def teardown(self) -> None:
+        """At the end of each run, the outbox holds one event per created request, in the
+        reference's order (checked once per run, not per step: it reads every event)."""
         if self.tested is None:
             return
         reference, tested = self._stores()
@@ -1520,12 +1598,12 @@ class UseCaseContract(_StoreContract):
 
     def _lookup(self, store: UnitOfWork, order: Order) -> OrderSnapshot:
         query = LookupQuery(number=order.number, email=order.user_email)
-        return lookup_order(query, uow=store, clock=_CLOCK, policy=Policy())
+        return _lookup_order(query, uow=store, clock=_CLOCK, policy=Policy())
 
     def _cancel(
         self, store: UnitOfWork, command: CancellationCommand, key: str | None = None
     ) -> list[CancellationRequest]:
-        return request_cancellation(
+        return _request_cancellation(
             command, uow=store, clock=_CLOCK, policy=Policy(), idempotency_key=key
         )
 
@@ -1935,3 +2013,152 @@ class AttemptLimiterContract(abc.ABC):
         )
         self._refused(limiter, keys[:1])
         self._refused(limiter, keys[1:])
+
+
+# ----------------------------------------------------------------- async twins
+
+
+class _EventLoop:
+    """One event loop per check, in its own thread (an anyio blocking portal)."""
+
+    portal: BlockingPortal
+    #: Passed to anyio's ``start_blocking_portal`` (``{"use_uvloop": True}``...).
+    event_loop_options: ClassVar[dict[str, Any]] = {}
+
+    @pytest.fixture(autouse=True)
+    def event_loop_portal(self) -> Iterator[BlockingPortal]:
+        """The event loop of one check (a fixture of the subclass that needs the loop
+        requests it by name: it is then set up after it and torn down before)."""
+        with start_blocking_portal("asyncio", self.event_loop_options) as portal:
+            self.portal = portal
+            yield portal
+
+
+class _OnEventLoop(_EventLoop):
+    """The sync checks, through an event loop: ``make_store`` is the async store under
+    test behind :class:`~guest_orders.testing._blocking.BlockingUnitOfWork`."""
+
+    @abc.abstractmethod
+    async def make_async_store(
+        self,
+        *,
+        orders: Sequence[Order],
+        reasons: Sequence[CancellationReason],
+        shipping_companies: Sequence[EasyReturnShippingCompany],
+        addresses: Sequence[Address],
+    ) -> AsyncUnitOfWork:
+        """A new async store holding exactly these rows and no cancellation request (see
+        :meth:`StoreContract.make_store`); awaited on the check's event loop."""
+
+    def make_store(
+        self,
+        *,
+        orders: Sequence[Order],
+        reasons: Sequence[CancellationReason],
+        shipping_companies: Sequence[EasyReturnShippingCompany],
+        addresses: Sequence[Address],
+    ) -> UnitOfWork:
+        store = self.portal.call(
+            functools.partial(
+                self.make_async_store,
+                orders=orders,
+                reasons=reasons,
+                shipping_companies=shipping_companies,
+                addresses=addresses,
+            )
+        )
+        return BlockingUnitOfWork(store, self.portal)
+
+
+class AsyncOrderRepositoryContract(_OnEventLoop, OrderRepositoryContract):
+    """:class:`OrderRepositoryContract` for :class:`~guest_orders.ports.AsyncOrderRepository`."""
+
+
+class AsyncCancellationRequestRepositoryContract(
+    _OnEventLoop, CancellationRequestRepositoryContract
+):
+    """:class:`CancellationRequestRepositoryContract`, async."""
+
+
+class AsyncCancellationReasonRepositoryContract(_OnEventLoop, CancellationReasonRepositoryContract):
+    """:class:`CancellationReasonRepositoryContract`, async."""
+
+
+class AsyncEasyReturnShippingCompanyRepositoryContract(
+    _OnEventLoop, EasyReturnShippingCompanyRepositoryContract
+):
+    """:class:`EasyReturnShippingCompanyRepositoryContract`, async."""
+
+
+class AsyncAddressRepositoryContract(_OnEventLoop, AddressRepositoryContract):
+    """:class:`AddressRepositoryContract`, async."""
+
+
+class AsyncIdempotencyRepositoryContract(_OnEventLoop, IdempotencyRepositoryContract):
+    """:class:`IdempotencyRepositoryContract`, async."""
+
+
+class AsyncUnitOfWorkContract(_OnEventLoop, UnitOfWorkContract):
+    """:class:`UnitOfWorkContract`, async: many tasks at once."""
+
+
+class AsyncUseCaseContract(_OnEventLoop, UseCaseContract):
+    """:class:`UseCaseContract`, async: the use cases of
+    :class:`~guest_orders.AsyncGuestOrders` over the async store."""
+
+
+class AsyncStoreContract(_OnEventLoop, StoreContract):
+    """Every storage contract at once, for an async store."""
+
+
+class AsyncImageStoreContract(_EventLoop, ImageStoreContract):
+    """:class:`ImageStoreContract` for :class:`~guest_orders.ports.AsyncImageStore`."""
+
+    @abc.abstractmethod
+    async def make_async_image_store(self) -> AsyncImageStore:
+        """A new, empty async image store."""
+
+    def make_image_store(self) -> ImageStore:
+        return _BlockingImages(self.portal.call(self.make_async_image_store), self.portal)
+
+
+class _BlockingImages:
+    def __init__(self, store: AsyncImageStore, portal: BlockingPortal) -> None:
+        self._store = store
+        self._portal = portal
+
+    def put(self, image: ImageUpload) -> ImageRef:
+        return self._portal.call(self._store.put, image)
+
+    def delete(self, ref: ImageRef) -> None:
+        self._portal.call(self._store.delete, ref)
+
+
+class AsyncAttemptLimiterContract(_EventLoop, AttemptLimiterContract):
+    """:class:`AttemptLimiterContract` for :class:`~guest_orders.ports.AsyncAttemptLimiter`
+    (factory ``async def make_async_limiter(clock, limits)``): the burst's threads reserve
+    as as many tasks on the check's event loop."""
+
+    @abc.abstractmethod
+    async def make_async_limiter(self, clock: Clock, limits: AttemptLimits) -> AsyncAttemptLimiter:
+        """A new async limiter (see :meth:`AttemptLimiterContract.make_limiter`), made on
+        the check's event loop."""
+
+    def make_limiter(self, clock: Clock, limits: AttemptLimits) -> AttemptLimiter:
+        limiter = self.portal.call(functools.partial(self.make_async_limiter, clock, limits))
+        return _BlockingLimiter(limiter, self.portal)
+
+
+class _BlockingLimiter:
+    def __init__(self, limiter: AsyncAttemptLimiter, portal: BlockingPortal) -> None:
+        self._limiter = limiter
+        self._portal = portal
+
+    def reserve(self, keys: Sequence[str]) -> AttemptReservation:
+        return self._portal.call(self._limiter.reserve, keys)
+
+    def confirm(self, reservation: AttemptReservation) -> None:
+        self._portal.call(self._limiter.confirm, reservation)
+
+    def release(self, reservation: AttemptReservation) -> None:
+        self._portal.call(self._limiter.release, reservation)
