@@ -283,6 +283,14 @@ class OutboxOutsideTheTransaction(InMemoryOutbox):
         self._publish(events)
 
 
+class OutboxDroppingEvents(InMemoryOutbox):
+    """Loses the events of a bulk request but its first: the back office never hears of
+    the others."""
+
+    def add_all(self, events: Sequence[Event]) -> None:
+        super().add_all(events[:1])
+
+
 class OutboxWithoutClaims(InMemoryOutbox):
     """Reads pending events without claiming them (a plain SELECT, no ``FOR UPDATE SKIP
     LOCKED``): concurrent relays deliver the same events at once."""
@@ -324,6 +332,9 @@ BROKEN: dict[str, StoreMaker] = {
     ),
     "outbox_outside_the_transaction": lambda o, r, s, a: _with_outbox(
         _memory(o, r, s, a), OutboxOutsideTheTransaction()
+    ),
+    "outbox_dropping_events": lambda o, r, s, a: _with_outbox(
+        _memory(o, r, s, a), OutboxDroppingEvents()
     ),
     "outbox_without_claims": lambda o, r, s, a: _with_outbox(
         _memory(o, r, s, a), OutboxWithoutClaims()
@@ -413,6 +424,10 @@ MUST_FAIL: dict[str, list[str]] = {
     ],
     "outbox_outside_the_transaction": [
         "test_outbox_nothing_is_written_when_the_transaction_fails",
+    ],
+    "outbox_dropping_events": [
+        "test_outbox_events_are_written_with_the_requests",
+        "test_use_cases_agree_with_the_reference_model",
     ],
     "outbox_without_claims": [
         "test_outbox_concurrent_relays_claim_disjoint_batches",
