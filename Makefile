@@ -21,8 +21,8 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 test: lint typecheck imports pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests benchmarks docs/conf.py .ci/package_check.py .ci/lowest-pins.py scripts
-	$(BIN)/ruff format --check src tests benchmarks docs/conf.py .ci/package_check.py .ci/lowest-pins.py scripts
+	$(BIN)/ruff check src tests benchmarks examples docs/conf.py .ci/package_check.py .ci/lowest-pins.py scripts
+	$(BIN)/ruff format --check src tests benchmarks examples docs/conf.py .ci/package_check.py .ci/lowest-pins.py scripts
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
@@ -31,8 +31,10 @@ imports: $(DEV_STAMP)
 	$(BIN)/lint-imports
 
 # In parallel, one worker per core (pytest-xdist).
+# Then the example Django shop's suite (its own project and pytest configuration).
 pytest: $(DEV_STAMP)
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+	cd examples/django_shop && $(abspath $(BIN))/pytest $(PYTEST_ARGS)
 
 # The lowest declared versions: every floor of the core dependencies and of every extra
 # installed exactly (.ci/lowest-pins.py derives them from pyproject.toml; the dev tools
@@ -52,6 +54,7 @@ $(LOWEST_STAMP): pyproject.toml .ci/lowest-pins.py
 test-lowest: $(LOWEST_STAMP)
 	@echo "Lowest declared versions:" && cat $(LOWEST_VENV)/constraints.txt
 	$(LOWEST_VENV)/bin/pytest -n auto $(PYTEST_ARGS)
+	cd examples/django_shop && $(abspath $(LOWEST_VENV))/bin/pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(LOWEST_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -8,28 +8,33 @@ grow with N (counted by wrapping every repository).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 import attrs
+import pydantic
 
+from bench_serialization import POrder, _typed_values
 from fixtures import (
     BULK_POLICY,
     CLOCK,
     COMPANIES,
     REASONS,
     bulk_payload,
+    lookup_snapshot,
     make_order,
     single_payload,
 )
+from guest_orders import AsyncGuestOrders, AsyncInMemoryStore, AsyncNoAttemptLimiter, Policy
 from guest_orders.adapters.memory import InMemoryCancellationRequestRepository, InMemoryStore
-from guest_orders.domain import Order
+from guest_orders.domain import LookupQuery, Order
 from guest_orders.use_cases import lookup_order, request_cancellation
 from guest_orders.wire import parse_bulk_cancellation, parse_cancellation, parse_lookup
 from harness import Report, at_most, compare, ms, us
 
 SIZES = (1, 10, 100, 1000)
+T = TypeVar("T")
 
 
 class FreshRequestsStore:
@@ -166,6 +171,7 @@ def run(report: Report) -> None:
         value=growth,
         check=at_most(11),
     )
+    _async_service_vs_pydantic(report, section)
     constant = len(set(calls.values())) == 1
     report.add(
         section,
@@ -173,4 +179,67 @@ def run(report: Report) -> None:
         " / ".join(str(calls[size]) for size in SIZES),
         "constant in N",
         met=constant,
+    )
+
+
+class _LookupIn(pydantic.BaseModel):
+    """The lookup request as a pydantic user validates it."""
+
+    number: Annotated[str, pydantic.Field(min_length=1, max_length=64)]
+    email: pydantic.EmailStr
+
+
+def _awaited(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends (the in-memory store's) to its result: what it
+    costs on the event loop, without the loop's own scheduling (which any async endpoint,
+    pydantic's included, pays alike)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("the coroutine suspended")
+
+
+def _async_service_vs_pydantic(report: Report, section: str) -> None:
+    """``AsyncGuestOrders.lookup`` on the in-memory store, against the same request
+    validated by a pydantic model (``EmailStr``), run through the same use case and
+    rendered by pydantic models (``model_dump(mode="json")``)."""
+    snapshot = lookup_snapshot()
+    order = snapshot.order
+    store = InMemoryStore(
+        orders=[order],
+        reasons=REASONS,
+        shipping_companies=COMPANIES,
+        cancellation_requests=list(snapshot.active_requests.values()),
+    )
+    payload = {"number": order.number, "email": order.user_email}
+    service = AsyncGuestOrders(
+        store=AsyncInMemoryStore.over(store), clock=CLOCK, limiter=AsyncNoAttemptLimiter()
+    )
+
+    def pydantic_lookup() -> object:
+        body = _LookupIn.model_validate(payload)
+        found = lookup_order(
+            LookupQuery(number=body.number, email=body.email),
+            uow=store,
+            clock=CLOCK,
+            policy=Policy(),
+        )
+        return [POrder.model_validate(_typed_values(found)).model_dump(mode="json")]
+
+    library = _awaited(service.lookup(payload))
+    assert library[0]["number"] == pydantic_lookup()[0]["number"]  # type: ignore[index]
+    timing = compare(
+        {"library": lambda: _awaited(service.lookup(payload)), "pydantic": pydantic_lookup}
+    )
+    ratio = timing.ratio("library", "pydantic")
+    report.add(
+        section,
+        "AsyncGuestOrders.lookup (in-memory) vs pydantic v2 validate + use case + render",
+        f"{ratio:.2f}× pydantic's time ({us(timing.per_call['library'])} vs "
+        f"{us(timing.per_call['pydantic'])})",
+        "≤ 1×",
+        value=ratio,
+        check=at_most(1.0),
     )

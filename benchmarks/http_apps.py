@@ -17,10 +17,11 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from guest_orders.adapters.sqlalchemy import SqlAlchemyStore, create_schema, make_engine
+from guest_orders.adapters.sqlalchemy.asyncio import AsyncSqlAlchemyStore, make_async_engine
 from guest_orders.adapters.web import create_app
 from guest_orders.demo import sample_data
 from guest_orders.domain import CustomerKind
-from guest_orders.service import GuestOrders
+from guest_orders.service import AsyncGuestOrders, GuestOrders
 from guest_orders.throttling import NoAttemptLimiter
 
 DB_VARIABLE = "GUEST_ORDERS_BENCH_HTTP_DB"
@@ -50,7 +51,10 @@ def seed_demo(database: Path) -> dict[str, str]:
 
 
 def demo_app() -> Starlette:
-    return create_app(demo_service(Path(os.environ[DB_VARIABLE])))
+    """The demo server's app: ``AsyncGuestOrders`` over the async SQL store, on the loop."""
+    database = Path(os.environ[DB_VARIABLE])
+    store = AsyncSqlAlchemyStore(make_async_engine(f"sqlite:///{database}"))
+    return create_app(AsyncGuestOrders(store=store))
 
 
 def open_demo_app() -> Starlette:

@@ -76,6 +76,18 @@ def _fastapi_server(host: str, port: int) -> list[str]:
     ]
 
 
+def _fastapi_async_storage(target: StorageTarget) -> Callable[[str], object]:
+    import peer_fastapi_async  # noqa: PLC0415
+
+    return peer_fastapi_async.storage(target.url, **target.engine_options)
+
+
+def _fastapi_async_server(host: str, port: int) -> list[str]:
+    command = _fastapi_server(host, port)
+    command[command.index("peer_fastapi:app")] = "peer_fastapi_async:app"
+    return command
+
+
 def _drf_prepare(targets: list[StorageTarget]) -> None:
     import peer_drf  # noqa: PLC0415
 
@@ -119,6 +131,13 @@ PEERS: list[Peer] = [
         prepare=_nothing,
         storage=_fastapi_storage,
         server=_fastapi_server,
+    ),
+    Peer(
+        key="fastapi_async",
+        name="FastAPI + pydantic v2 + SQLAlchemy AsyncSession",
+        prepare=_nothing,
+        storage=_fastapi_async_storage,
+        server=_fastapi_async_server,
     ),
     Peer(
         key="drf",

@@ -4,7 +4,7 @@ The public surface is re-exported here; the modules behind it are the layers des
 ``docs/concepts.md``.
 """
 
-from guest_orders.adapters.memory import InMemoryStore
+from guest_orders.adapters.memory import AsyncInMemoryStore, InMemoryStore
 from guest_orders.clocks import FixedClock, SystemClock
 from guest_orders.domain import (
     Address,
@@ -22,6 +22,7 @@ from guest_orders.domain import (
     EasyReturn,
     EasyReturnShippingCompany,
     Iban,
+    IdempotencyRecord,
     ImageRef,
     ImageUpload,
     ItemEligibility,
@@ -47,10 +48,27 @@ from guest_orders.errors import (
     Violation,
 )
 from guest_orders.policy import EmailMatch, Policy
-from guest_orders.ports import ActiveRequestExists
-from guest_orders.service import GuestOrders
-from guest_orders.throttling import AttemptLimits, InMemoryAttemptLimiter, NoAttemptLimiter
-from guest_orders.use_cases import list_cancellation_reasons, lookup_order, request_cancellation
+from guest_orders.ports import (
+    ActiveRequestExists,
+    AttemptReservation,
+    IdempotencyKeyExists,
+)
+from guest_orders.service import AsyncGuestOrders, GuestOrders
+from guest_orders.throttling import (
+    AsyncInMemoryAttemptLimiter,
+    AsyncNoAttemptLimiter,
+    AttemptLimits,
+    InMemoryAttemptLimiter,
+    NoAttemptLimiter,
+)
+from guest_orders.use_cases import (
+    async_list_cancellation_reasons,
+    async_lookup_order,
+    async_request_cancellation,
+    list_cancellation_reasons,
+    lookup_order,
+    request_cancellation,
+)
 from guest_orders.wire import (
     parse_bulk_cancellation,
     parse_cancellation,
@@ -68,7 +86,12 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "ActiveRequestExists",
     "Address",
+    "AsyncGuestOrders",
+    "AsyncInMemoryAttemptLimiter",
+    "AsyncInMemoryStore",
+    "AsyncNoAttemptLimiter",
     "AttemptLimits",
+    "AttemptReservation",
     "Bank",
     "CancelItem",
     "CancellationCommand",
@@ -88,7 +111,9 @@ __all__ = [
     "GuestOrderError",
     "GuestOrders",
     "Iban",
+    "IdempotencyKeyExists",
     "IdempotencyKeyReused",
+    "IdempotencyRecord",
     "ImageRef",
     "ImageUpload",
     "InMemoryAttemptLimiter",
@@ -112,6 +137,9 @@ __all__ = [
     "SystemClock",
     "TooManyAttempts",
     "Violation",
+    "async_list_cancellation_reasons",
+    "async_lookup_order",
+    "async_request_cancellation",
     "list_cancellation_reasons",
     "lookup_order",
     "parse_bulk_cancellation",

@@ -22,7 +22,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +36,7 @@ try:
     from starlette.routing import Route
 
     from guest_orders.adapters.sqlalchemy import SqlAlchemyStore, create_schema, make_engine
+    from guest_orders.adapters.sqlalchemy.asyncio import AsyncSqlAlchemyStore, make_async_engine
     from guest_orders.adapters.web import ACCESS_LOGGER_NAME, AccessLog, create_app
 except ImportError as error:  # pragma: no cover - depends on the installed extras
     raise ImportError(
@@ -58,7 +59,7 @@ from guest_orders.demo import (
     with_active_requests,
 )
 from guest_orders.policy import Policy
-from guest_orders.ports import AttemptLimiter, UnitOfWork
+from guest_orders.ports import AsyncAttemptLimiter, AsyncUnitOfWork, UnitOfWork
 from guest_orders.relay import (
     Deliver,
     DeliveryFailed,
@@ -66,8 +67,8 @@ from guest_orders.relay import (
     purge_delivered_events,
     run_relay,
 )
-from guest_orders.service import GuestOrders
-from guest_orders.throttling import AttemptLimits, InMemoryAttemptLimiter
+from guest_orders.service import AsyncGuestOrders
+from guest_orders.throttling import AsyncInMemoryAttemptLimiter, AttemptLimits
 from guest_orders.wire.openapi import openapi_bytes, openapi_document
 from guest_orders.wire.schema import lookup_response_schema
 
@@ -240,30 +241,37 @@ def _limits(args: argparse.Namespace | None) -> AttemptLimits:
     )
 
 
-def _build_service(store: UnitOfWork, args: argparse.Namespace | None = None) -> GuestOrders:
-    """The service the server runs: the store with the default policy and clock, and an
-    attempt limiter with ``--max-failures`` and ``--throttle-window``: in process, or in
-    Redis with ``--redis``."""
+def _build_service(
+    store: AsyncUnitOfWork, args: argparse.Namespace | None = None
+) -> AsyncGuestOrders:
+    """The service the server runs, on the event loop: the store with the default policy
+    and clock, and an attempt limiter with ``--max-failures`` and ``--throttle-window``: in
+    process, or in Redis with ``--redis``."""
     redis_url: str | None = getattr(args, "redis", None)
     clock = SystemClock()
     limits = _limits(args)
     if redis_url is None:
-        return GuestOrders(store=store, clock=clock, limiter=InMemoryAttemptLimiter(clock, limits))
-    return GuestOrders(store=store, clock=clock, limiter=_redis_limiter(redis_url, limits))
+        limiter: AsyncAttemptLimiter = AsyncInMemoryAttemptLimiter(clock, limits)
+    else:
+        limiter = _redis_limiter(redis_url, limits)
+    return AsyncGuestOrders(store=store, clock=clock, limiter=limiter)
 
 
-def _redis_limiter(url: str, limits: AttemptLimits) -> AttemptLimiter:
-    """A :class:`RedisAttemptLimiter` on ``url``, checked to answer now rather than at the
-    first request."""
+def _redis_limiter(url: str, limits: AttemptLimits) -> AsyncAttemptLimiter:
+    """An :class:`AsyncRedisAttemptLimiter` on ``url``, checked (with a sync client) to
+    answer now rather than at the first request."""
     try:
-        from guest_orders.adapters.redis import RedisAttemptLimiter  # noqa: PLC0415
+        from guest_orders.adapters.redis import (  # noqa: PLC0415
+            AsyncRedisAttemptLimiter,
+            RedisAttemptLimiter,
+        )
     except ImportError:  # pragma: no cover - depends on the installed extras
         raise CommandError(
             "--redis needs the redis extra: pip install 'guest_orders[redis]'"
         ) from None
     try:
-        limiter = RedisAttemptLimiter(url, limits)
-        limiter.ping()
+        RedisAttemptLimiter(url, limits).ping()
+        limiter = AsyncRedisAttemptLimiter(url, limits)
     except Exception as error:  # noqa: BLE001  # bad URL, no server: one line for the user
         location = _redis_location(url)
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
@@ -488,14 +496,26 @@ def _banner(
     return "\n".join(lines)
 
 
-def _make_server(config: uvicorn.Config, on_ready: Callable[[], None]) -> uvicorn.Server:
+def _make_server(
+    config: uvicorn.Config,
+    on_ready: Callable[[], None],
+    on_exit: Callable[[], Awaitable[None]] | None = None,
+) -> uvicorn.Server:
     class Server(uvicorn.Server):
-        """Calls ``on_ready`` once it serves."""
+        """Calls ``on_ready`` once it serves, and awaits ``on_exit`` (closing the async
+        engine's connections) on its event loop once it has shut down."""
 
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
             if self.started:
                 on_ready()
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            try:
+                await super().shutdown(sockets=sockets)
+            finally:
+                if on_exit is not None:
+                    await on_exit()
 
     return Server(config)
 
@@ -515,7 +535,10 @@ def _serve(args: argparse.Namespace) -> int:
         engine = _make_engine(url)
         stack.callback(engine.dispose)
         seeded, now_data = _seed(engine, data, url)
-        service = _build_service(SqlAlchemyStore(engine), args)
+        # Seeded above with the sync engine, before the server accepts anything; served
+        # through the async one, on the event loop.
+        async_engine = make_async_engine(url)
+        service = _build_service(AsyncSqlAlchemyStore(async_engine), args)
         app = create_app(service)
         limiter = (
             f"in Redis at {_redis_location(args.redis)} (shared)"
@@ -556,7 +579,7 @@ def _serve(args: argparse.Namespace) -> int:
             access_log=False,
         )
         _log_access_to_stderr()
-        server = _make_server(config, ready)
+        server = _make_server(config, ready, on_exit=async_engine.dispose)
         with _relay_beside(SqlAlchemyStore(engine), deliver):
             _run(server, sock)
     return 0

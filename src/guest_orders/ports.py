@@ -6,12 +6,17 @@ implementations, and :mod:`guest_orders.testing` holds the contract suite every
 implementation must pass.
 
 The use cases call exactly these methods and nothing else.
+
+Every storage port has an async twin (``Async...``) with the same methods as coroutines,
+the same arguments, results and duties (the docstrings of the sync port apply word for
+word): :class:`guest_orders.AsyncGuestOrders` runs the same use cases over them, on the
+event loop, with no thread in between. The clock stays synchronous: reading it does no I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -34,6 +39,17 @@ from guest_orders.errors import GuestOrderError, IdempotencyKeyReused
 __all__ = [
     "ActiveRequestExists",
     "AddressRepository",
+    "AsyncAddressRepository",
+    "AsyncAttemptLimiter",
+    "AsyncCancellationReasonRepository",
+    "AsyncCancellationRequestRepository",
+    "AsyncEasyReturnShippingCompanyRepository",
+    "AsyncIdempotencyRepository",
+    "AsyncImageStore",
+    "AsyncOrderRepository",
+    "AsyncOutboxRepository",
+    "AsyncRepositories",
+    "AsyncUnitOfWork",
     "AttemptLimiter",
     "AttemptReservation",
     "CancellationReasonRepository",
@@ -277,3 +293,100 @@ class AttemptLimiter(Protocol):
     def release(self, reservation: AttemptReservation) -> None:
         """The attempt did not fail: stop counting it."""
         ...
+
+
+# --------------------------------------------------------------------------- async twins
+
+
+class AsyncOrderRepository(Protocol):
+    async def find_by_number(self, number: str) -> Order | None: ...
+
+
+class AsyncCancellationRequestRepository(Protocol):
+    async def active_for_items(
+        self, order_items: Collection[int]
+    ) -> Mapping[int, CancellationRequest]: ...
+
+    async def add_all(
+        self, requests: Sequence[CancellationRequest]
+    ) -> Sequence[CancellationRequest]: ...
+
+    async def get_many(self, ids: Sequence[int]) -> Sequence[CancellationRequest]: ...
+
+
+class AsyncCancellationReasonRepository(Protocol):
+    async def get_many(self, pks: Collection[int]) -> Mapping[int, CancellationReason]: ...
+
+    async def list_active(self) -> Sequence[CancellationReason]: ...
+
+
+class AsyncEasyReturnShippingCompanyRepository(Protocol):
+    async def list_active(self) -> Sequence[EasyReturnShippingCompany]: ...
+
+
+class AsyncIdempotencyRepository(Protocol):
+    async def get(self, order: int, key: str) -> IdempotencyRecord | None: ...
+
+    async def add(self, record: IdempotencyRecord) -> None: ...
+
+
+class AsyncOutboxRepository(Protocol):
+    async def add_all(self, events: Sequence[Event]) -> None: ...
+
+    async def pending(self, limit: int) -> Sequence[StoredEvent]: ...
+
+    async def mark_delivered(self, positions: Sequence[int], at: datetime) -> None: ...
+
+    async def purge_delivered(self, before: datetime) -> int: ...
+
+
+class AsyncAddressRepository(Protocol):
+    async def get(self, pk: int) -> Address | None: ...
+
+
+class AsyncImageStore(Protocol):
+    async def put(self, image: ImageUpload) -> ImageRef: ...
+
+    async def delete(self, ref: ImageRef) -> None: ...
+
+
+class AsyncRepositories(Protocol):
+    """The async repositories of one transaction."""
+
+    @property
+    def orders(self) -> AsyncOrderRepository: ...
+    @property
+    def cancellation_requests(self) -> AsyncCancellationRequestRepository: ...
+    @property
+    def reasons(self) -> AsyncCancellationReasonRepository: ...
+    @property
+    def shipping_companies(self) -> AsyncEasyReturnShippingCompanyRepository: ...
+    @property
+    def addresses(self) -> AsyncAddressRepository: ...
+    @property
+    def images(self) -> AsyncImageStore: ...
+    @property
+    def idempotency(self) -> AsyncIdempotencyRepository: ...
+    @property
+    def outbox(self) -> AsyncOutboxRepository: ...
+
+
+class AsyncUnitOfWork(Protocol):
+    def transaction(
+        self, *, read_only: bool = False
+    ) -> AbstractAsyncContextManager[AsyncRepositories]:
+        """``async with store.transaction() as repos:`` one transaction, as
+        :meth:`UnitOfWork.transaction`: committed when the block ends normally, rolled
+        back when it raises; safe to use from many tasks at once."""
+        ...
+
+
+class AsyncAttemptLimiter(Protocol):
+    """:class:`AttemptLimiter` with coroutine methods (a limiter shared over the network,
+    such as Redis): the same duties, awaited."""
+
+    async def reserve(self, keys: Sequence[str]) -> AttemptReservation: ...
+
+    async def confirm(self, reservation: AttemptReservation) -> None: ...
+
+    async def release(self, reservation: AttemptReservation) -> None: ...

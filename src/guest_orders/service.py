@@ -1,33 +1,40 @@
-"""One object that wires parsing, the use cases and rendering together.
+"""One object that wires parsing, the use cases and rendering together, sync or async.
 
-A web adapter holds one :class:`GuestOrders` and calls one method per endpoint with the
-body it received; it gets JSON-ready data back, or a :class:`guest_orders.GuestOrderError`
-it renders with :func:`guest_orders.render_error`. Every method takes the guest's
-``locale`` (an HTTP adapter gets it from :func:`guest_orders.i18n.negotiate_locale`): the
-messages of a raised error and the reasons' subjects are in it.
+A web adapter holds one :class:`GuestOrders` (sync storage, WSGI hosts) or one
+:class:`AsyncGuestOrders` (async storage, ASGI hosts) and calls one method per endpoint
+with the body it received; it gets JSON-ready data back, or a
+:class:`guest_orders.GuestOrderError` it renders with :func:`guest_orders.render_error`.
+
+Both run the same steps (:mod:`guest_orders.use_cases._steps`): parsing, every rule and
+rendering exist once; only the I/O differs. Every method takes the guest's ``locale`` (an
+HTTP adapter gets it from :func:`guest_orders.i18n.negotiate_locale`): the messages of a
+raised error and the reasons' subjects are in it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import attrs
 
 from guest_orders.clocks import SystemClock
-from guest_orders.domain import CancellationCommand, CancellationRequest
+from guest_orders.domain import CancellationCommand
 from guest_orders.errors import GuestOrderError, InvalidRequest
 from guest_orders.i18n import resolve_locale
 from guest_orders.policy import Policy
-from guest_orders.ports import AttemptLimiter, Clock, UnitOfWork
-from guest_orders.throttling import InMemoryAttemptLimiter
-from guest_orders.use_cases import (
-    list_cancellation_reasons,
-    lookup_order,
-    request_cancellation,
+from guest_orders.ports import (
+    AsyncAttemptLimiter,
+    AsyncUnitOfWork,
+    AttemptLimiter,
+    Clock,
+    UnitOfWork,
 )
-from guest_orders.use_cases.cancel import idempotency_key_violations
+from guest_orders.throttling import AsyncInMemoryAttemptLimiter, InMemoryAttemptLimiter
+from guest_orders.use_cases._steps import Steps, run, run_async
+from guest_orders.use_cases.cancel import cancellation_steps, idempotency_key_violations
+from guest_orders.use_cases.lookup import lookup_steps
+from guest_orders.use_cases.reasons import reasons_steps
 from guest_orders.wire import (
     parse_bulk_cancellation,
     parse_cancellation,
@@ -38,11 +45,79 @@ from guest_orders.wire import (
 )
 from guest_orders.wire.errors import with_violations
 
-__all__ = ["GuestOrders"]
+__all__ = ["AsyncGuestOrders", "GuestOrders"]
+
+T = TypeVar("T")
 
 
 @attrs.frozen(kw_only=True)
-class GuestOrders:
+class _Operations:
+    """The operations as steps: parse, run the use case, render."""
+
+    clock: Clock = attrs.field(factory=SystemClock)
+    policy: Policy = attrs.field(factory=Policy)
+
+    def _lookup(
+        self, payload: Mapping[str, Any], *, form: bool, client: str | None, locale: str | None
+    ) -> Steps[list[dict[str, Any]]]:
+        return _errors_in(self._lookup_steps(payload, form=form, client=client), locale)
+
+    def _lookup_steps(
+        self, payload: Mapping[str, Any], *, form: bool, client: str | None
+    ) -> Steps[list[dict[str, Any]]]:
+        query = parse_lookup(payload, policy=self.policy, form=form)
+        snapshot = yield from lookup_steps(
+            query, clock=self.clock, policy=self.policy, client=client
+        )
+        return render_lookup(snapshot)
+
+    def _cancellation(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        bulk: bool,
+        form: bool,
+        client: str | None,
+        idempotency_key: str | None,
+        locale: str | None,
+    ) -> Steps[Any]:
+        return _errors_in(
+            self._cancellation_steps(
+                payload, bulk=bulk, form=form, client=client, idempotency_key=idempotency_key
+            ),
+            locale,
+        )
+
+    def _cancellation_steps(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        bulk: bool,
+        form: bool,
+        client: str | None,
+        idempotency_key: str | None,
+    ) -> Steps[Any]:
+        parse = parse_bulk_cancellation if bulk else parse_cancellation
+        command = _parse_with_key(
+            parse, payload, policy=self.policy, form=form, key=idempotency_key
+        )
+        created = yield from cancellation_steps(
+            command,
+            clock=self.clock,
+            policy=self.policy,
+            client=client,
+            idempotency_key=idempotency_key,
+        )
+        rendered = [render_cancellation_request(request) for request in created]
+        return rendered if bulk else rendered[0]
+
+    def _reasons(self, locale: str | None) -> Steps[dict[str, Any]]:
+        reasons = yield from _errors_in(reasons_steps(), locale)
+        return render_reasons(reasons, locale=locale)
+
+
+@attrs.frozen(kw_only=True)
+class GuestOrders(_Operations):
     """The three guest operations over a host's storage.
 
     Args:
@@ -54,11 +129,12 @@ class GuestOrders:
     """
 
     store: UnitOfWork
-    clock: Clock = attrs.field(factory=SystemClock)
-    policy: Policy = attrs.field(factory=Policy)
     limiter: AttemptLimiter = attrs.field(
         default=attrs.Factory(lambda self: InMemoryAttemptLimiter(self.clock), takes_self=True)
     )
+
+    def _run(self, steps: Steps[Any]) -> Any:
+        return run(steps, uow=self.store, limiter=self.limiter)
 
     def lookup(
         self,
@@ -75,17 +151,10 @@ class GuestOrders:
         against; ``locale``: the guest's language, for the messages of an error raised
         (English by default).
         """
-        with _errors_in(locale):
-            query = parse_lookup(payload, policy=self.policy, form=form)
-            snapshot = lookup_order(
-                query,
-                uow=self.store,
-                clock=self.clock,
-                policy=self.policy,
-                limiter=self.limiter,
-                client=client,
-            )
-        return render_lookup(snapshot)
+        result: list[dict[str, Any]] = self._run(
+            self._lookup(payload, form=form, client=client, locale=locale)
+        )
+        return result
 
     def request_cancellation(
         self,
@@ -103,12 +172,17 @@ class GuestOrders:
         :func:`guest_orders.use_cases.request_cancellation`. ``locale`` as for
         :meth:`lookup`.
         """
-        with _errors_in(locale):
-            command = _parse_with_key(
-                parse_cancellation, payload, policy=self.policy, form=form, key=idempotency_key
+        result: dict[str, Any] = self._run(
+            self._cancellation(
+                payload,
+                bulk=False,
+                form=form,
+                client=client,
+                idempotency_key=idempotency_key,
+                locale=locale,
             )
-            (created,) = self._run(command, client, idempotency_key)
-        return render_cancellation_request(created)
+        )
+        return result
 
     def request_bulk_cancellation(
         self,
@@ -122,29 +196,17 @@ class GuestOrders:
         """``POST /users/orders/anonymous/bulk_cancellation_requests/``: the created
         requests. ``idempotency_key`` as for :meth:`request_cancellation`, ``locale`` as
         for :meth:`lookup`."""
-        with _errors_in(locale):
-            command = _parse_with_key(
-                parse_bulk_cancellation,
+        result: list[dict[str, Any]] = self._run(
+            self._cancellation(
                 payload,
-                policy=self.policy,
+                bulk=True,
                 form=form,
-                key=idempotency_key,
+                client=client,
+                idempotency_key=idempotency_key,
+                locale=locale,
             )
-            created = self._run(command, client, idempotency_key)
-        return [render_cancellation_request(request) for request in created]
-
-    def _run(
-        self, command: CancellationCommand, client: str | None, idempotency_key: str | None
-    ) -> list[CancellationRequest]:
-        return request_cancellation(
-            command,
-            uow=self.store,
-            clock=self.clock,
-            policy=self.policy,
-            limiter=self.limiter,
-            client=client,
-            idempotency_key=idempotency_key,
         )
+        return result
 
     def cancellation_reasons(self, *, locale: str | None = None) -> dict[str, Any]:
         """``GET /users/orders/cancellation_reasons/``: active reasons, paginated shape.
@@ -152,16 +214,101 @@ class GuestOrders:
         Each ``subject`` in ``locale`` when the reason has a translation for it, else as
         written (see :func:`guest_orders.wire.render_reasons`).
         """
-        with _errors_in(locale):
-            reasons = list_cancellation_reasons(uow=self.store)
-        return render_reasons(reasons, locale=locale)
+        result: dict[str, Any] = self._run(self._reasons(locale))
+        return result
 
 
-@contextmanager
-def _errors_in(locale: str | None) -> Iterator[None]:
-    """Give a :class:`GuestOrderError` raised inside the ``locale`` it is rendered in."""
+@attrs.frozen(kw_only=True)
+class AsyncGuestOrders(_Operations):
+    """:class:`GuestOrders` over async storage: the same operations as coroutines, run on
+    the event loop (no thread), with the same parsing, rules and rendering.
+
+    Args:
+        store: the host's async unit of work (for example :class:`AsyncInMemoryStore` or
+            :class:`~guest_orders.adapters.sqlalchemy.asyncio.AsyncSqlAlchemyStore`).
+        clock: where time comes from.
+        policy: the shop's rules.
+        limiter: an :class:`~guest_orders.ports.AsyncAttemptLimiter`; by default an
+            in-process limiter on ``clock`` with :class:`AttemptLimits`.
+    """
+
+    store: AsyncUnitOfWork
+    limiter: AsyncAttemptLimiter = attrs.field(
+        default=attrs.Factory(lambda self: AsyncInMemoryAttemptLimiter(self.clock), takes_self=True)
+    )
+
+    async def _run(self, steps: Steps[Any]) -> Any:
+        return await run_async(steps, uow=self.store, limiter=self.limiter)
+
+    async def lookup(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        form: bool = False,
+        client: str | None = None,
+        locale: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """:meth:`GuestOrders.lookup`, awaited."""
+        result: list[dict[str, Any]] = await self._run(
+            self._lookup(payload, form=form, client=client, locale=locale)
+        )
+        return result
+
+    async def request_cancellation(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        form: bool = False,
+        client: str | None = None,
+        idempotency_key: str | None = None,
+        locale: str | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`GuestOrders.request_cancellation`, awaited."""
+        result: dict[str, Any] = await self._run(
+            self._cancellation(
+                payload,
+                bulk=False,
+                form=form,
+                client=client,
+                idempotency_key=idempotency_key,
+                locale=locale,
+            )
+        )
+        return result
+
+    async def request_bulk_cancellation(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        form: bool = False,
+        client: str | None = None,
+        idempotency_key: str | None = None,
+        locale: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """:meth:`GuestOrders.request_bulk_cancellation`, awaited."""
+        result: list[dict[str, Any]] = await self._run(
+            self._cancellation(
+                payload,
+                bulk=True,
+                form=form,
+                client=client,
+                idempotency_key=idempotency_key,
+                locale=locale,
+            )
+        )
+        return result
+
+    async def cancellation_reasons(self, *, locale: str | None = None) -> dict[str, Any]:
+        """:meth:`GuestOrders.cancellation_reasons`, awaited."""
+        result: dict[str, Any] = await self._run(self._reasons(locale))
+        return result
+
+
+def _errors_in(steps: Steps[T], locale: str | None) -> Steps[T]:
+    """Give a :class:`GuestOrderError` raised by ``steps`` the ``locale`` it is rendered
+    in."""
     try:
-        yield
+        return (yield from steps)
     except GuestOrderError as error:
         if locale is not None:
             error.locale = resolve_locale(locale)

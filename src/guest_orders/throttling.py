@@ -30,6 +30,8 @@ from guest_orders.ports import AttemptReservation, Clock
 __all__ = [
     "DEFAULT_MAX_KEYS",
     "IN_FLIGHT_RETRY_AFTER",
+    "AsyncInMemoryAttemptLimiter",
+    "AsyncNoAttemptLimiter",
     "AttemptLimits",
     "InMemoryAttemptLimiter",
     "NoAttemptLimiter",
@@ -245,3 +247,46 @@ class InMemoryAttemptLimiter:
             self._full = True
             logs.attempt_limiter_full(len(self._keys), wait)
         return wait
+
+
+class AsyncNoAttemptLimiter:
+    """:class:`NoAttemptLimiter` behind :class:`guest_orders.ports.AsyncAttemptLimiter`."""
+
+    _sync = NoAttemptLimiter()
+
+    async def reserve(self, keys: Sequence[str]) -> AttemptReservation:
+        return self._sync.reserve(keys)
+
+    async def confirm(self, reservation: AttemptReservation) -> None:
+        return None
+
+    async def release(self, reservation: AttemptReservation) -> None:
+        return None
+
+
+class AsyncInMemoryAttemptLimiter:
+    """:class:`InMemoryAttemptLimiter` behind :class:`guest_orders.ports.AsyncAttemptLimiter`:
+    its work is in memory, so its coroutines never wait. ``sync`` is the wrapped limiter
+    (pass one to share its counts with a sync service); the other arguments are
+    :class:`InMemoryAttemptLimiter`'s."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        limits: AttemptLimits | None = None,
+        *,
+        max_keys: int = DEFAULT_MAX_KEYS,
+        sync: InMemoryAttemptLimiter | None = None,
+    ) -> None:
+        self.sync = (
+            sync if sync is not None else InMemoryAttemptLimiter(clock, limits, max_keys=max_keys)
+        )
+
+    async def reserve(self, keys: Sequence[str]) -> AttemptReservation:
+        return self.sync.reserve(keys)
+
+    async def confirm(self, reservation: AttemptReservation) -> None:
+        self.sync.confirm(reservation)
+
+    async def release(self, reservation: AttemptReservation) -> None:
+        self.sync.release(reservation)

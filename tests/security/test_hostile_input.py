@@ -23,12 +23,12 @@ from _builders import (
 )
 from guest_orders.adapters.memory import InMemoryStore
 from guest_orders.adapters.web import DEFAULT_MAX_BODY_BYTES, create_app
-from guest_orders.adapters.web._body import MAX_FORM_FIELDS
 from guest_orders.clocks import FixedClock
 from guest_orders.errors import InvalidRequest, OrderNotFound
 from guest_orders.policy import EmailMatch, Policy
 from guest_orders.service import GuestOrders
 from guest_orders.throttling import NoAttemptLimiter
+from guest_orders.transport import MAX_FORM_FIELDS
 from guest_orders.wire import render_error
 from web._web_support import AppClient
 

@@ -35,8 +35,14 @@ THREADED = {"pool_size": 40, "max_overflow": 0}
 
 @contextmanager
 def _fresh_database(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path, **engine_kwargs: Any
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    engine_kwargs: dict[str, Any] | None = None,
 ) -> Iterator[sa.Engine]:
+    """A sync engine on a fresh database with the schema; ``engine.url`` and
+    ``engine_kwargs`` (with the ``connect_args`` added here) reach the same database."""
+    engine_kwargs = {} if engine_kwargs is None else engine_kwargs
     if backend == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'guest_orders.sqlite3'}", **engine_kwargs)
         try:
@@ -50,7 +56,8 @@ def _fresh_database(
     admin = make_engine(url, poolclass=NullPool)
     with admin.begin() as connection:
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine = make_engine(url, connect_args={"options": f"-c search_path={schema}"}, **engine_kwargs)
+    engine_kwargs["connect_args"] = {"options": f"-c search_path={schema}"}
+    engine = make_engine(url, **engine_kwargs)
     try:
         create_schema(engine)
         yield engine
@@ -71,15 +78,39 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine
 @pytest.fixture(params=BACKENDS)
 def threaded_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
     """Like ``engine``, with a pool for 32 threads at once."""
-    with _fresh_database(request.param, request, tmp_path, **THREADED) as engine:
+    with _fresh_database(request.param, request, tmp_path, dict(THREADED)) as engine:
         yield engine
 
 
 @pytest.fixture
 def pg_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
     """PostgreSQL only, with a pool for 32 threads at once."""
-    with _fresh_database("postgresql", request, tmp_path, **THREADED) as engine:
+    with _fresh_database("postgresql", request, tmp_path, dict(THREADED)) as engine:
         yield engine
+
+
+@pytest.fixture(params=BACKENDS)
+def async_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[sa.URL, dict[str, Any]]]:
+    """A fresh database with the schema, on each backend, as the URL and keywords for
+    ``make_async_engine`` (with a pool for 32 tasks at once)."""
+    kwargs: dict[str, Any] = dict(THREADED)
+    with _fresh_database(request.param, request, tmp_path, kwargs) as engine:
+        if request.param == "sqlite":
+            # The async SQLite pool is SQLAlchemy's choice (NullPool before 2.1): no sizes.
+            kwargs = {k: v for k, v in kwargs.items() if k not in THREADED}
+        yield engine.url, kwargs
+
+
+@pytest.fixture
+def pg_async_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[sa.URL, dict[str, Any]]]:
+    """``async_database`` on PostgreSQL only."""
+    kwargs: dict[str, Any] = dict(THREADED)
+    with _fresh_database("postgresql", request, tmp_path, kwargs) as engine:
+        yield engine.url, kwargs
 
 
 @pytest.fixture

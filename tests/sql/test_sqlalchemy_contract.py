@@ -32,6 +32,9 @@ def _empty(engine: sa.Engine) -> None:
 
 
 class TestSqlAlchemyStore(StoreContract):
+    # This store keeps every Decimal exactly (any scale): hold it to that.
+    exact_money = True
+
     engine: sa.Engine
 
     @pytest.fixture(autouse=True)

@@ -43,8 +43,9 @@ from guest_orders.testing import (
     InMemoryOrderRepository,
     InMemoryOutbox,
     InMemoryStore,
+    example_seed,
 )
-from guest_orders.testing.contract import StoreContract
+from guest_orders.testing.contract import StoreContract, fit_seed
 
 pytest_plugins = ["pytester"]
 
@@ -171,6 +172,35 @@ class FloatMoneyOrders(InMemoryOrderRepository):
         return attrs.evolve(order, items=items, **money)
 
 
+def _to_cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
+
+
+def _to_units(value: Decimal) -> Decimal:
+    return value.quantize(Decimal(1))
+
+
+class RoundedMoneyOrders(InMemoryOrderRepository):
+    """Stores money in a fixed-scale column: ``DecimalField(decimal_places=2)`` (cents),
+    or one without decimal places (whole units)."""
+
+    def __init__(self, orders: Sequence[Order], rounding: Callable[[Decimal], Decimal]) -> None:
+        super().__init__(orders)
+        self._rounding = rounding
+
+    def find_by_number(self, number: str) -> Order | None:
+        order = super().find_by_number(number)
+        if order is None:
+            return None
+        money: dict[str, Any] = {
+            field.name: self._rounding(getattr(order, field.name))
+            for field in attrs.fields(Order)
+            if isinstance(getattr(order, field.name), Decimal) and field.name != "shipping_tax_rate"
+        }
+        items = [attrs.evolve(item, price=self._rounding(item.price)) for item in order.items]
+        return attrs.evolve(order, items=items, **money)
+
+
 class LaxRequests:
     """Never refuses: trusts the use case's read to keep one active request per item."""
 
@@ -253,6 +283,14 @@ class OutboxOutsideTheTransaction(InMemoryOutbox):
         self._publish(events)
 
 
+class OutboxDroppingEvents(InMemoryOutbox):
+    """Loses the events of a bulk request but its first: the back office never hears of
+    the others."""
+
+    def add_all(self, events: Sequence[Event]) -> None:
+        super().add_all(events[:1])
+
+
 class OutboxWithoutClaims(InMemoryOutbox):
     """Reads pending events without claiming them (a plain SELECT, no ``FOR UPDATE SKIP
     LOCKED``): concurrent relays deliver the same events at once."""
@@ -276,6 +314,9 @@ BROKEN: dict[str, StoreMaker] = {
         _memory(o, r, s, a), orders=GuestsOnlyOrders(o)
     ),
     "float_money": lambda o, r, s, a: PatchedStore(_memory(o, r, s, a), orders=FloatMoneyOrders(o)),
+    "whole_money": lambda o, r, s, a: PatchedStore(
+        _memory(o, r, s, a), orders=RoundedMoneyOrders(o, _to_units)
+    ),
     "two_active_requests": lambda o, r, s, a: PatchedStore(
         _memory(o, r, s, a), cancellation_requests=LaxRequests()
     ),
@@ -292,6 +333,9 @@ BROKEN: dict[str, StoreMaker] = {
     "outbox_outside_the_transaction": lambda o, r, s, a: _with_outbox(
         _memory(o, r, s, a), OutboxOutsideTheTransaction()
     ),
+    "outbox_dropping_events": lambda o, r, s, a: _with_outbox(
+        _memory(o, r, s, a), OutboxDroppingEvents()
+    ),
     "outbox_without_claims": lambda o, r, s, a: _with_outbox(
         _memory(o, r, s, a), OutboxWithoutClaims()
     ),
@@ -299,6 +343,11 @@ BROKEN: dict[str, StoreMaker] = {
         _memory(o, r, s, a), _memory(o, r, s, a)
     ),
 }
+
+
+#: Defects only a contract with ``exact_money = True`` must catch: the API shows money with
+#: two places, so a store that keeps its value but not its scale serves it faithfully.
+EXACT_ONLY = frozenset({"float_money"})
 
 
 def _with_outbox(base: InMemoryStore, outbox: InMemoryOutbox) -> InMemoryStore:
@@ -312,6 +361,8 @@ def contract_for(defect: str) -> StoreContract:
     maker = BROKEN[defect]
 
     class Broken(StoreContract):
+        exact_money = defect in EXACT_ONLY
+
         def make_store(
             self,
             *,
@@ -335,6 +386,11 @@ MUST_FAIL: dict[str, list[str]] = {
         "test_use_cases_agree_with_the_reference_model",
     ],
     "float_money": [
+        "test_orders_round_trip_faithfully",
+        "test_orders_keep_decimal_scale_and_aware_times",
+        "test_use_case_lookup_finds_a_guests_order",
+    ],
+    "whole_money": [
         "test_orders_round_trip_faithfully",
         "test_orders_keep_decimal_scale_and_aware_times",
         "test_use_case_lookup_finds_a_guests_order",
@@ -368,6 +424,10 @@ MUST_FAIL: dict[str, list[str]] = {
     ],
     "outbox_outside_the_transaction": [
         "test_outbox_nothing_is_written_when_the_transaction_fails",
+    ],
+    "outbox_dropping_events": [
+        "test_outbox_events_are_written_with_the_requests",
+        "test_use_cases_agree_with_the_reference_model",
     ],
     "outbox_without_claims": [
         "test_outbox_concurrent_relays_claim_disjoint_batches",
@@ -413,6 +473,79 @@ def test_read_then_insert_passes_every_sequential_check() -> None:
         getattr(contract, check)()
 
 
+_MONEY_CHECKS = (
+    "test_orders_round_trip_faithfully",
+    "test_orders_keep_decimal_scale_and_aware_times",
+    "test_orders_registered_customers_orders_are_found",
+    "test_use_case_lookup_finds_a_guests_order",
+    "test_unit_of_work_read_only_transactions_read_the_same",
+)
+
+
+def test_two_place_money_passes_unless_the_contract_asks_for_exact_money() -> None:
+    """A ``DecimalField(decimal_places=2)`` keeps all the API shows: the suite asks for no
+    more, unless the contract says ``exact_money = True``."""
+
+    def cents_store(
+        o: Sequence[Order],
+        r: Sequence[CancellationReason],
+        s: Sequence[EasyReturnShippingCompany],
+        a: Sequence[Address],
+    ) -> UnitOfWork:
+        return PatchedStore(_memory(o, r, s, a), orders=RoundedMoneyOrders(o, _to_cents))
+
+    class Cents(StoreContract):
+        def make_store(
+            self,
+            *,
+            orders: Sequence[Order],
+            reasons: Sequence[CancellationReason],
+            shipping_companies: Sequence[EasyReturnShippingCompany],
+            addresses: Sequence[Address],
+        ) -> UnitOfWork:
+            return cents_store(orders, reasons, shipping_companies, addresses)
+
+    class ExactCents(Cents):
+        exact_money = True
+
+    for check in _MONEY_CHECKS:
+        getattr(Cents(), check)()
+        assert _fails(getattr(ExactCents(), check)) == (
+            check != "test_orders_registered_customers_orders_are_found"
+        ), check
+
+
+def test_unstored_fields_are_handed_over_and_expected_at_their_default() -> None:
+    """A store without a column for an optional field passes once its contract lists it;
+    a required field cannot be listed."""
+
+    class WithoutBank(InMemoryOrderRepository):
+        def find_by_number(self, number: str) -> Order | None:
+            order = super().find_by_number(number)
+            return None if order is None else attrs.evolve(order, bank=None, notes=None)
+
+    class Contract(StoreContract):
+        unstored_fields = ("order.bank", "order.notes")
+
+        def make_store(
+            self,
+            *,
+            orders: Sequence[Order],
+            reasons: Sequence[CancellationReason],
+            shipping_companies: Sequence[EasyReturnShippingCompany],
+            addresses: Sequence[Address],
+        ) -> UnitOfWork:
+            memory = _memory(orders, reasons, shipping_companies, addresses)
+            return PatchedStore(memory, orders=WithoutBank(orders))
+
+    Contract().test_orders_round_trip_faithfully()
+    Contract().test_use_case_lookup_finds_a_guests_order()
+    with pytest.raises(ValueError, match="required"):
+        fit_seed(example_seed(), unstored_fields=["order.number"])
+    fitted = fit_seed(example_seed(), unstored_fields=["item.product.image"])
+    assert all(item.product.image is None for o in fitted.orders for item in o.items)
+
+
 def test_a_users_run_of_the_suite_fails_over_a_broken_adapter(pytester: pytest.Pytester) -> None:
     """Run as a user would, with pytest: the suite reports the broken rule by name."""
     pytester.makepyfile(
@@ -437,3 +570,32 @@ def test_a_users_run_of_the_suite_fails_over_a_broken_adapter(pytester: pytest.P
     outcomes = result.parseoutcomes()
     assert outcomes["failed"] == 3
     assert outcomes["passed"] >= 6
+
+
+def test_a_race_that_cannot_finish_fails_fast_naming_the_fix() -> None:
+    """Threads blocked for good (as on rows a test transaction never commits) make a
+    concurrency check fail after its timeout, saying why; they never hang the run."""
+    never = threading.Event()
+
+    class BlockedRequests(LaxRequests):
+        def add_all(self, requests: Sequence[CancellationRequest]) -> Sequence[CancellationRequest]:
+            never.wait()  # as a connection waiting on another transaction's lock
+            return super().add_all(requests)
+
+    class Blocked(StoreContract):
+        concurrency_timeout = 0.5
+
+        def make_store(
+            self,
+            *,
+            orders: Sequence[Order],
+            reasons: Sequence[CancellationReason],
+            shipping_companies: Sequence[EasyReturnShippingCompany],
+            addresses: Sequence[Address],
+        ) -> UnitOfWork:
+            memory = _memory(orders, reasons, shipping_companies, addresses)
+            return PatchedStore(memory, cancellation_requests=BlockedRequests())
+
+    with pytest.raises(pytest.fail.Exception, match=r"transaction=True"):
+        Blocked().test_requests_one_active_rule_holds_under_concurrent_writers()
+    never.set()

@@ -12,6 +12,9 @@ from guest_orders.testing.strategies import DEFAULT_NOW
 
 
 class TestInMemoryStore(StoreContract):
+    # This store keeps every Decimal exactly (any scale): hold it to that.
+    exact_money = True
+
     def make_store(
         self,
         *,

@@ -17,12 +17,13 @@ import redis
 from hypothesis import given
 from hypothesis import strategies as st
 
-from guest_orders.adapters.redis import RedisAttemptLimiter
+from guest_orders.adapters.redis import AsyncRedisAttemptLimiter, RedisAttemptLimiter
 from guest_orders.clocks import FixedClock, SystemClock
 from guest_orders.errors import TooManyAttempts
-from guest_orders.ports import AttemptLimiter, Clock
-from guest_orders.testing.contract import AttemptLimiterContract
+from guest_orders.ports import AsyncAttemptLimiter, AttemptLimiter, Clock
+from guest_orders.testing.contract import AsyncAttemptLimiterContract, AttemptLimiterContract
 from guest_orders.throttling import (
+    AsyncInMemoryAttemptLimiter,
     AttemptLimits,
     InMemoryAttemptLimiter,
     NoAttemptLimiter,
@@ -56,6 +57,11 @@ def test_no_limiter_never_throttles() -> None:
 class TestInMemoryLimiter(AttemptLimiterContract):
     def make_limiter(self, clock: Clock, limits: AttemptLimits) -> AttemptLimiter:
         return InMemoryAttemptLimiter(clock, limits)
+
+
+class TestAsyncInMemoryLimiter(AsyncAttemptLimiterContract):
+    async def make_async_limiter(self, clock: Clock, limits: AttemptLimits) -> AsyncAttemptLimiter:
+        return AsyncInMemoryAttemptLimiter(clock, limits)
 
 
 def _fail(limiter: InMemoryAttemptLimiter, keys: list[str]) -> None:
@@ -165,6 +171,29 @@ class TestRedisLimiter(AttemptLimiterContract):
         return RedisAttemptLimiter(
             self.url, limits, namespace=f"{self.namespace}:{uuid.uuid4().hex}", clock=clock
         )
+
+
+@pytest.mark.redis
+class TestAsyncRedisLimiter(AsyncAttemptLimiterContract):
+    """The async Redis limiter: every check through an event loop, the burst as 32 tasks."""
+
+    @pytest.fixture(autouse=True)
+    def _server(
+        self, event_loop_portal: object, redis_url: str, redis_namespace: str
+    ) -> Iterator[None]:
+        self.url = redis_url
+        self.namespace = redis_namespace
+        self.made: list[AsyncRedisAttemptLimiter] = []
+        yield
+        for limiter in self.made:
+            self.portal.call(limiter.aclose)
+
+    async def make_async_limiter(self, clock: Clock, limits: AttemptLimits) -> AsyncAttemptLimiter:
+        limiter = AsyncRedisAttemptLimiter(
+            self.url, limits, namespace=f"{self.namespace}:{uuid.uuid4().hex}", clock=clock
+        )
+        self.made.append(limiter)
+        return limiter
 
 
 def _guess(url: str, namespace: str, keys: list[str], start: float, results: object) -> None:

@@ -3,6 +3,7 @@ over HTTP, stopped with Ctrl-C (SIGINT). Also the command's other paths, in proc
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import json
 import os
@@ -26,8 +27,8 @@ import pytest
 import sqlalchemy as sa
 
 from guest_orders import cli
-from guest_orders.adapters.memory import InMemoryStore
-from guest_orders.adapters.redis import RedisAttemptLimiter
+from guest_orders.adapters.memory import AsyncInMemoryStore
+from guest_orders.adapters.redis import AsyncRedisAttemptLimiter, RedisAttemptLimiter
 from guest_orders.adapters.sqlalchemy import SqlAlchemyStore, make_engine
 from guest_orders.demo import (
     demo_requests,
@@ -39,8 +40,12 @@ from guest_orders.demo import (
 from guest_orders.domain import CancellationRequest
 from guest_orders.errors import OrderNotFound, TooManyAttempts
 from guest_orders.policy import Policy
-from guest_orders.service import GuestOrders
-from guest_orders.throttling import AttemptLimits, InMemoryAttemptLimiter, attempt_keys
+from guest_orders.service import AsyncGuestOrders, GuestOrders
+from guest_orders.throttling import (
+    AsyncInMemoryAttemptLimiter,
+    AttemptLimits,
+    attempt_keys,
+)
 from web._web_support import (
     CANCELLABLE,
     REASONS,
@@ -387,15 +392,17 @@ def test_printed_urls_are_reachable_locally(host: str, url: str) -> None:
 
 def test_without_redis_failed_attempts_are_counted_in_process() -> None:
     args = cli._parser().parse_args(["serve"])
-    service = cli._build_service(InMemoryStore(), args)
-    assert isinstance(service.limiter, InMemoryAttemptLimiter)
+    service = cli._build_service(AsyncInMemoryStore(), args)
+    assert isinstance(service, AsyncGuestOrders)  # served on the event loop, no thread hop
+    assert isinstance(service.limiter, AsyncInMemoryAttemptLimiter)
 
 
 @pytest.mark.redis
 def test_redis_makes_a_shared_limiter(redis_url: str) -> None:
     args = cli._parser().parse_args(["serve", "--redis", redis_url])
-    service = cli._build_service(InMemoryStore(), args)
-    assert isinstance(service.limiter, RedisAttemptLimiter)
+    service = cli._build_service(AsyncInMemoryStore(), args)
+    assert isinstance(service.limiter, AsyncRedisAttemptLimiter)
+    asyncio.run(service.limiter.aclose())
 
 
 @pytest.mark.parametrize(
@@ -693,13 +700,13 @@ def test_make_demo_installs_the_extras_the_readme_demo_options_need() -> None:
 
 def test_max_failures_and_throttle_window_configure_the_limiter() -> None:
     args = cli._parser().parse_args(["serve", "--max-failures", "2", "--throttle-window", "120"])
-    service = cli._build_service(sample_store(), args)
+    service = cli._build_service(AsyncInMemoryStore.over(sample_store()), args)
     wrong = {**CANCELLABLE, "email": "someone.else@example.com"}
     for _ in range(2):
         with pytest.raises(OrderNotFound):
-            service.lookup(wrong, client="203.0.113.1")
+            asyncio.run(service.lookup(wrong, client="203.0.113.1"))
     with pytest.raises(TooManyAttempts) as refused:
-        service.lookup(CANCELLABLE, client="203.0.113.1")
+        asyncio.run(service.lookup(CANCELLABLE, client="203.0.113.1"))
     assert refused.value.retry_after == 120
 
 

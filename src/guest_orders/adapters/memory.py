@@ -1,17 +1,20 @@
-"""In-memory implementations of every port.
+"""In-memory implementations of every port, sync and async.
 
 They keep the rules a real adapter must keep — batches are atomic, an item never has two
 active requests, even with concurrent writers — so they are fit for a host's own tests and
 for examples. One :class:`InMemoryStore` holds the data; :meth:`InMemoryStore.transaction`
-hands out its repositories.
+hands out its repositories. :class:`AsyncInMemoryStore` is the same store behind the async
+ports: it wraps an :class:`InMemoryStore`, so both keep one copy of the rules (and can share
+one data set).
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 import attrs
@@ -31,6 +34,8 @@ from guest_orders.domain import (
 from guest_orders.ports import ActiveRequestExists, IdempotencyKeyExists
 
 __all__ = [
+    "AsyncInMemoryImageStore",
+    "AsyncInMemoryStore",
     "InMemoryAddressRepository",
     "InMemoryCancellationReasonRepository",
     "InMemoryCancellationRequestRepository",
@@ -62,8 +67,8 @@ class InMemoryCancellationRequestRepository:
         self._ids = itertools.count(1)
         self._requests: dict[int, CancellationRequest] = {}
         self._active_by_item: dict[int, int] = {}
-        # Ids stored by the open transaction of each thread, to undo if it raises.
-        self._journal = threading.local()
+        # Ids stored by the open transaction of each thread or task, to undo if it raises.
+        self._journal: ContextVar[list[int] | None] = ContextVar("request_ids", default=None)
         for request in requests:
             self.add_all([request])
 
@@ -99,17 +104,17 @@ class InMemoryCancellationRequestRepository:
                 self._requests[request.id] = request
                 if request.is_active:
                     self._active_by_item[request.order_item] = request.id
-            journal: list[int] | None = getattr(self._journal, "ids", None)
+            journal = self._journal.get()
             if journal is not None:
                 journal.extend(request.id for request in stored if request.id is not None)
             return stored
 
     @contextmanager
     def _undone_on_error(self) -> Iterator[None]:
-        """Forget what this thread stores inside the block if the block raises."""
-        outer: list[int] | None = getattr(self._journal, "ids", None)
+        """Forget what this thread or task stores inside the block if the block raises."""
+        outer = self._journal.get()
         ids: list[int] = []
-        self._journal.ids = ids
+        token = self._journal.set(ids)
         try:
             yield
         except BaseException:
@@ -125,7 +130,7 @@ class InMemoryCancellationRequestRepository:
             if outer is not None:
                 outer.extend(ids)
         finally:
-            self._journal.ids = outer
+            self._journal.reset(token)
 
     def _next_id(self, taken: set[int]) -> int:
         """A fresh id, skipping ids given explicitly (seeded requests). Call under the lock."""
@@ -151,8 +156,11 @@ class InMemoryIdempotencyRepository:
     def __init__(self, records: Iterable[IdempotencyRecord] = ()) -> None:
         self._lock = threading.Lock()
         self._records: dict[tuple[int, str], IdempotencyRecord] = {}
-        # (order, key) added by the open transaction of each thread, to undo if it raises.
-        self._journal = threading.local()
+        # (order, key) added by the open transaction of each thread or task, to undo if it
+        # raises.
+        self._journal: ContextVar[list[tuple[int, str]] | None] = ContextVar(
+            "idempotency_slots", default=None
+        )
         for record in records:
             self.add(record)
 
@@ -166,16 +174,16 @@ class InMemoryIdempotencyRepository:
             if slot in self._records:
                 raise IdempotencyKeyExists(record.order)
             self._records[slot] = record
-        journal: list[tuple[int, str]] | None = getattr(self._journal, "slots", None)
+        journal = self._journal.get()
         if journal is not None:
             journal.append(slot)
 
     @contextmanager
     def _undone_on_error(self) -> Iterator[None]:
-        """Forget what this thread adds inside the block if the block raises."""
-        outer: list[tuple[int, str]] | None = getattr(self._journal, "slots", None)
+        """Forget what this thread or task adds inside the block if the block raises."""
+        outer = self._journal.get()
         slots: list[tuple[int, str]] = []
-        self._journal.slots = slots
+        token = self._journal.set(slots)
         try:
             yield
         except BaseException:
@@ -187,7 +195,7 @@ class InMemoryIdempotencyRepository:
             if outer is not None:
                 outer.extend(slots)
         finally:
-            self._journal.slots = outer
+            self._journal.reset(token)
 
     def all(self) -> list[IdempotencyRecord]:
         """Every stored record, oldest first (for tests and examples)."""
@@ -215,11 +223,13 @@ class InMemoryOutbox:
         self._events: dict[int, StoredEvent] = {}  # by position, in position order
         self._delivered: dict[int, datetime] = {}
         self._claimed: set[int] = set()  # by every open transaction
-        self._open = threading.local()
+        # The open transaction of each thread or task.
+        self._open: ContextVar[_OutboxTransaction | None] = ContextVar(
+            "outbox_transaction", default=None
+        )
 
     def _current(self) -> _OutboxTransaction | None:
-        current: _OutboxTransaction | None = getattr(self._open, "transaction", None)
-        return current
+        return self._open.get()
 
     def add_all(self, events: Sequence[Event]) -> None:
         current = self._current()
@@ -281,7 +291,7 @@ class InMemoryOutbox:
             yield
             return
         current = _OutboxTransaction()
-        self._open.transaction = current
+        token = self._open.set(current)
         try:
             yield
         except BaseException:
@@ -294,7 +304,7 @@ class InMemoryOutbox:
                 self._delivered.update(current.delivered)
                 self._claimed -= current.claimed
         finally:
-            self._open.transaction = None
+            self._open.reset(token)
 
     def all(self) -> list[tuple[StoredEvent, datetime | None]]:
         """Every stored event by position, with when it was delivered (for tests and
@@ -402,3 +412,188 @@ class InMemoryStore:
             self.repositories.outbox._transaction(),  # noqa: SLF001
         ):
             yield self.repositories
+
+
+# --------------------------------------------------------------------------- async
+
+
+class _AsyncOrders:
+    __slots__ = ("_repo",)
+
+    def __init__(self, repo: InMemoryOrderRepository) -> None:
+        self._repo = repo
+
+    async def find_by_number(self, number: str) -> Order | None:
+        return self._repo.find_by_number(number)
+
+
+class _AsyncRequests:
+    __slots__ = ("_repo",)
+
+    def __init__(self, repo: InMemoryCancellationRequestRepository) -> None:
+        self._repo = repo
+
+    async def active_for_items(
+        self, order_items: Collection[int]
+    ) -> Mapping[int, CancellationRequest]:
+        return self._repo.active_for_items(order_items)
+
+    async def add_all(
+        self, requests: Sequence[CancellationRequest]
+    ) -> Sequence[CancellationRequest]:
+        return self._repo.add_all(requests)
+
+    async def get_many(self, ids: Sequence[int]) -> Sequence[CancellationRequest]:
+        return self._repo.get_many(ids)
+
+
+class _AsyncReasons:
+    __slots__ = ("_repo",)
+
+    def __init__(self, repo: InMemoryCancellationReasonRepository) -> None:
+        self._repo = repo
+
+    async def get_many(self, pks: Collection[int]) -> Mapping[int, CancellationReason]:
+        return self._repo.get_many(pks)
+
+    async def list_active(self) -> Sequence[CancellationReason]:
+        return self._repo.list_active()
+
+
+class _AsyncCompanies:
+    __slots__ = ("_repo",)
+
+    def __init__(self, repo: InMemoryEasyReturnShippingCompanyRepository) -> None:
+        self._repo = repo
+
+    async def list_active(self) -> Sequence[EasyReturnShippingCompany]:
+        return self._repo.list_active()
+
+
+class _AsyncAddresses:
+    __slots__ = ("_repo",)
+
+    def __init__(self, repo: InMemoryAddressRepository) -> None:
+        self._repo = repo
+
+    async def get(self, pk: int) -> Address | None:
+        return self._repo.get(pk)
+
+
+class _AsyncOutbox:
+    __slots__ = ("_repo",)
+
+    def __init__(self, repo: InMemoryOutbox) -> None:
+        self._repo = repo
+
+    async def add_all(self, events: Sequence[Event]) -> None:
+        self._repo.add_all(events)
+
+    async def pending(self, limit: int) -> Sequence[StoredEvent]:
+        return self._repo.pending(limit)
+
+    async def mark_delivered(self, positions: Sequence[int], at: datetime) -> None:
+        self._repo.mark_delivered(positions, at)
+
+    async def purge_delivered(self, before: datetime) -> int:
+        return self._repo.purge_delivered(before)
+
+
+class _AsyncIdempotency:
+    __slots__ = ("_repo",)
+
+    def __init__(self, repo: InMemoryIdempotencyRepository) -> None:
+        self._repo = repo
+
+    async def get(self, order: int, key: str) -> IdempotencyRecord | None:
+        return self._repo.get(order, key)
+
+    async def add(self, record: IdempotencyRecord) -> None:
+        self._repo.add(record)
+
+
+class AsyncInMemoryImageStore:
+    """:class:`InMemoryImageStore` behind :class:`guest_orders.ports.AsyncImageStore`."""
+
+    __slots__ = ("sync",)
+
+    def __init__(self, images: InMemoryImageStore | None = None) -> None:
+        #: The wrapped store (its ``images`` dict holds what was put).
+        self.sync = images if images is not None else InMemoryImageStore()
+
+    async def put(self, image: ImageUpload) -> ImageRef:
+        return self.sync.put(image)
+
+    async def delete(self, ref: ImageRef) -> None:
+        self.sync.delete(ref)
+
+
+@attrs.frozen(kw_only=True)
+class _AsyncRepositories:
+    orders: _AsyncOrders
+    cancellation_requests: _AsyncRequests
+    reasons: _AsyncReasons
+    shipping_companies: _AsyncCompanies
+    addresses: _AsyncAddresses
+    images: AsyncInMemoryImageStore
+    idempotency: _AsyncIdempotency
+    outbox: _AsyncOutbox
+
+
+class AsyncInMemoryStore:
+    """:class:`InMemoryStore` behind :class:`guest_orders.ports.AsyncUnitOfWork`.
+
+    Takes the same keywords as :class:`InMemoryStore`, or wraps an existing one
+    (:meth:`over`), whose data it then shares. Each task's transaction is its own: a
+    transaction that raises forgets what it stored, also with other tasks' transactions
+    open at the same time.
+    """
+
+    def __init__(
+        self,
+        *,
+        orders: Iterable[Order] = (),
+        reasons: Iterable[CancellationReason] = (),
+        shipping_companies: Iterable[EasyReturnShippingCompany] = (),
+        addresses: Iterable[Address] = (),
+        cancellation_requests: Iterable[CancellationRequest] = (),
+    ) -> None:
+        self._bind(
+            InMemoryStore(
+                orders=orders,
+                reasons=reasons,
+                shipping_companies=shipping_companies,
+                addresses=addresses,
+                cancellation_requests=cancellation_requests,
+            )
+        )
+
+    @classmethod
+    def over(cls, store: InMemoryStore) -> AsyncInMemoryStore:
+        """The async face of ``store``: the same data, seen by both."""
+        async_store = cls.__new__(cls)
+        async_store._bind(store)  # noqa: SLF001  # the constructor's own helper
+        return async_store
+
+    def _bind(self, store: InMemoryStore) -> None:
+        #: The wrapped sync store.
+        self.sync = store
+        #: Its repositories (``repositories.cancellation_requests.all()`` in tests).
+        self.repositories = store.repositories
+        repos = store.repositories
+        self._async = _AsyncRepositories(
+            orders=_AsyncOrders(repos.orders),
+            cancellation_requests=_AsyncRequests(repos.cancellation_requests),
+            reasons=_AsyncReasons(repos.reasons),
+            shipping_companies=_AsyncCompanies(repos.shipping_companies),
+            addresses=_AsyncAddresses(repos.addresses),
+            images=AsyncInMemoryImageStore(repos.images),
+            idempotency=_AsyncIdempotency(repos.idempotency),
+            outbox=_AsyncOutbox(repos.outbox),
+        )
+
+    @asynccontextmanager
+    async def transaction(self, *, read_only: bool = False) -> AsyncIterator[_AsyncRepositories]:
+        """One transaction (see :meth:`guest_orders.ports.AsyncUnitOfWork.transaction`)."""
+        with self.sync.transaction(read_only=read_only):
+            yield self._async

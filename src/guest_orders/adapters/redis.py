@@ -16,17 +16,18 @@ fits its primitives.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import Final
+from collections.abc import Awaitable, Sequence
+from typing import Final, cast
 
 import redis
+import redis.asyncio
 
 from guest_orders.clocks import SystemClock
 from guest_orders.errors import TooManyAttempts
 from guest_orders.ports import AttemptReservation, Clock
 from guest_orders.throttling import IN_FLIGHT_RETRY_AFTER, AttemptLimits
 
-__all__ = ["CONFIRM_SCRIPT", "RESERVE_SCRIPT", "RedisAttemptLimiter"]
+__all__ = ["CONFIRM_SCRIPT", "RESERVE_SCRIPT", "AsyncRedisAttemptLimiter", "RedisAttemptLimiter"]
 
 #: Count one attempt against every key, or none. KEYS: the keys; ARGV: now (seconds since
 #: the epoch), window (seconds), max_failures, token, in-flight wait (seconds). Returns 0
@@ -151,6 +152,81 @@ class RedisAttemptLimiter:
         names = self._names(keys)
         if names:
             self._redis.delete(*names)
+
+    def _names(self, keys: Sequence[str]) -> list[str]:
+        return [self._prefix + key for key in keys]
+
+
+class AsyncRedisAttemptLimiter:
+    """:class:`RedisAttemptLimiter` for :class:`guest_orders.AsyncGuestOrders`: the same
+    scripts, keys and windows (the two share counts on one Redis and ``namespace``), sent
+    with :mod:`redis.asyncio` on the event loop.
+
+    ``url``: a ``redis://`` or ``rediss://`` URL, or a ready :class:`redis.asyncio.Redis`.
+    """
+
+    def __init__(
+        self,
+        url: str | redis.asyncio.Redis,
+        limits: AttemptLimits | None = None,
+        *,
+        namespace: str = "guest_orders",
+        clock: Clock | None = None,
+    ) -> None:
+        self._redis = redis.asyncio.Redis.from_url(url) if isinstance(url, str) else url
+        self._limits = limits or AttemptLimits()
+        self._window = repr(self._limits.window.total_seconds())
+        self._prefix = f"{namespace}:attempts:"
+        self._clock = clock or SystemClock()
+        self._reserve = self._redis.register_script(RESERVE_SCRIPT)
+        self._confirm = self._redis.register_script(CONFIRM_SCRIPT)
+
+    async def ping(self) -> None:
+        """Raise unless Redis answers (a startup check)."""
+        await cast("Awaitable[bool]", self._redis.ping())
+
+    async def aclose(self) -> None:
+        """Close the client's connections."""
+        await self._redis.aclose()
+
+    async def reserve(self, keys: Sequence[str]) -> AttemptReservation:
+        now = self._clock.now().timestamp()
+        token = uuid.uuid4().hex
+        wait = int(
+            await self._reserve(
+                keys=self._names(keys),
+                args=[
+                    repr(now),
+                    self._window,
+                    self._limits.max_failures,
+                    token,
+                    IN_FLIGHT_RETRY_AFTER,
+                ],
+            )
+        )
+        if wait:
+            raise TooManyAttempts(retry_after=wait)
+        return AttemptReservation(keys=tuple(keys), at=now, token=token)
+
+    async def confirm(self, reservation: AttemptReservation) -> None:
+        now = self._clock.now().timestamp()
+        await self._confirm(
+            keys=self._names(reservation.keys), args=[repr(now), self._window, reservation.token]
+        )
+
+    async def release(self, reservation: AttemptReservation) -> None:
+        names = self._names(reservation.keys)
+        if names:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for name in names:
+                    pipe.zrem(name, f"p:{reservation.token}")
+                await pipe.execute()
+
+    async def clear(self, keys: Sequence[str]) -> None:
+        """Forget every attempt of these keys (for support staff and tests)."""
+        names = self._names(keys)
+        if names:
+            await self._redis.delete(*names)
 
     def _names(self, keys: Sequence[str]) -> list[str]:
         return [self._prefix + key for key in keys]

@@ -529,6 +529,29 @@ def _with_pks(values: Sequence[R], pks: Sequence[int]) -> tuple[R, ...]:
     return tuple(attrs.evolve(value, pk=pk) for value, pk in zip(values, pks, strict=True))
 
 
+def _normalized(orders: tuple[Order, ...]) -> tuple[Order, ...]:
+    """Orders a normalized schema can hold: one kind per customer id (a customer met
+    again with the other kind gets an unused id) and one product per product pk (the
+    first drawn)."""
+    kinds: dict[int, CustomerKind] = {}
+    used = {order.customer.id for order in orders}
+    products: dict[int, Product] = {}
+    fixed = []
+    for order in orders:
+        customer = order.customer
+        if kinds.setdefault(customer.id, customer.kind) is not customer.kind:
+            fresh = next(pk for pk in range(1, _PK_MAX) if pk not in used)
+            used.add(fresh)
+            kinds[fresh] = customer.kind
+            customer = attrs.evolve(customer, id=fresh)
+        items = [
+            attrs.evolve(item, product=products.setdefault(item.product.pk, item.product))
+            for item in order.items
+        ]
+        fixed.append(attrs.evolve(order, customer=customer, items=items))
+    return tuple(fixed)
+
+
 @st.composite
 def seeds(
     draw: st.DrawFn,
@@ -538,8 +561,10 @@ def seeds(
     max_registered_orders: int = 2,
 ) -> Seed:
     """A consistent data set for a store: guests' and registered customers' orders with
-    unique pks, numbers and item pks; reasons of both types (at least one active of each);
-    easy-return carriers (at least one active); addresses of the customers and of others."""
+    unique pks, numbers and item pks, one kind per customer id and one name (sku, image)
+    per product pk, as a normalized schema holds them; reasons of both types (at least one
+    active of each); easy-return carriers (at least one active); addresses of the
+    customers and of others."""
     kinds = [CustomerKind.GUEST] * draw(st.integers(1, max_guest_orders)) + [
         CustomerKind.REGISTERED
     ] * draw(st.integers(0, max_registered_orders))
@@ -552,9 +577,13 @@ def seeds(
     ]
     total_items = sum(len(order.items) for order in drawn)
     item_pks = iter(draw(st.lists(_pks(), min_size=total_items, max_size=total_items, unique=True)))
-    placed = tuple(
-        attrs.evolve(order, items=[attrs.evolve(item, pk=next(item_pks)) for item in order.items])
-        for order in drawn
+    placed = _normalized(
+        tuple(
+            attrs.evolve(
+                order, items=[attrs.evolve(item, pk=next(item_pks)) for item in order.items]
+            )
+            for order in drawn
+        )
     )
 
     reasons = [

@@ -6,21 +6,25 @@ from guest_orders.domain import LookupQuery, Order, OrderSnapshot
 from guest_orders.domain.emails import emails_match
 from guest_orders.errors import OrderNotFound
 from guest_orders.policy import EmailMatch, Policy
-from guest_orders.ports import Clock, Repositories
+from guest_orders.ports import Clock
+from guest_orders.use_cases._steps import (
+    Steps,
+    active_requests,
+    active_shipping_companies,
+    find_order,
+)
 
 __all__ = ["load_owned_order"]
 
 
-def load_owned_order(
-    repos: Repositories, query: LookupQuery, *, policy: Policy, clock: Clock
-) -> OrderSnapshot:
+def load_owned_order(query: LookupQuery, *, policy: Policy, clock: Clock) -> Steps[OrderSnapshot]:
     """Load the order and what the guest may do with it, or raise :class:`OrderNotFound`.
 
     Unknown number, a registered customer's order and a wrong email are one failure, and
     every path makes the same port calls in the same order with the same kind of work:
     no early exit that would time differently.
     """
-    order = repos.orders.find_by_number(query.number)
+    order = yield from find_order(query.number)
     # With no order, the guest's email is compared with itself: the same validation work
     # as against a stored address of its length. (A fixed decoy took another path: an
     # invalid one took validation's cheaper error path, and any fixed one has its own
@@ -37,8 +41,8 @@ def load_owned_order(
     owned: Order | None = order if (email_ok and is_guest) else None
 
     item_pks = [item.pk for item in owned.items] if owned is not None else []
-    active = repos.cancellation_requests.active_for_items(item_pks)
-    companies = tuple(repos.shipping_companies.list_active())
+    active = yield from active_requests(item_pks)
+    companies = tuple((yield from active_shipping_companies()))
     if owned is None:
         raise OrderNotFound
     now = clock.now()

@@ -32,21 +32,42 @@ from guest_orders.errors import IdempotencyKeyReused, RulesViolated, Violation
 from guest_orders.policy import Policy
 from guest_orders.ports import (
     ActiveRequestExists,
+    AsyncAttemptLimiter,
+    AsyncUnitOfWork,
     AttemptLimiter,
     Clock,
     IdempotencyKeyExists,
-    ImageStore,
-    Repositories,
     UnitOfWork,
 )
-from guest_orders.throttling import NoAttemptLimiter
+from guest_orders.throttling import AsyncNoAttemptLimiter, NoAttemptLimiter
 from guest_orders.use_cases._ownership import load_owned_order
+from guest_orders.use_cases._steps import (
+    Steps,
+    add_events,
+    add_idempotency_record,
+    add_requests,
+    delete_image,
+    get_address,
+    get_idempotency_record,
+    get_reasons,
+    get_requests,
+    put_image,
+    run,
+    run_async,
+    transaction,
+)
 from guest_orders.use_cases._throttle import throttled
 from guest_orders.wire.errors import rules_violated
 
-__all__ = ["idempotency_key_violations", "request_cancellation"]
+__all__ = [
+    "async_request_cancellation",
+    "cancellation_steps",
+    "idempotency_key_violations",
+    "request_cancellation",
+]
 
 _NO_LIMIT = NoAttemptLimiter()
+_NO_LIMIT_ASYNC = AsyncNoAttemptLimiter()
 _EASY_RETURN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no look-alikes (0/O, 1/I)
 
 #: The violations of one item (or of the request), in the order they are found.
@@ -85,32 +106,56 @@ def request_cancellation(
     Each created request adds one :class:`guest_orders.domain.CancellationRequested` to
     the outbox (``repos.outbox``), in the same transaction; a failure or a replay adds none.
     """
+    return run(
+        cancellation_steps(
+            command, clock=clock, policy=policy, client=client, idempotency_key=idempotency_key
+        ),
+        uow=uow,
+        limiter=limiter,
+    )
+
+
+async def async_request_cancellation(
+    command: CancellationCommand,
+    *,
+    uow: AsyncUnitOfWork,
+    clock: Clock,
+    policy: Policy,
+    limiter: AsyncAttemptLimiter = _NO_LIMIT_ASYNC,
+    client: str | None = None,
+    idempotency_key: str | None = None,
+) -> list[CancellationRequest]:
+    """:func:`request_cancellation` over the async ports (the same steps, awaited)."""
+    return await run_async(
+        cancellation_steps(
+            command, clock=clock, policy=policy, client=client, idempotency_key=idempotency_key
+        ),
+        uow=uow,
+        limiter=limiter,
+    )
+
+
+def cancellation_steps(
+    command: CancellationCommand,
+    *,
+    clock: Clock,
+    policy: Policy,
+    client: str | None = None,
+    idempotency_key: str | None = None,
+) -> Steps[list[CancellationRequest]]:
+    """The cancellation, as steps (see :mod:`guest_orders.use_cases._steps`)."""
     key: _Key | None = None
     if idempotency_key is not None:
         problems = idempotency_key_violations(idempotency_key)
         if problems:
             raise rules_violated(problems, bulk=command.bulk, item_count=len(command.items))
         key = _Key(idempotency_key, command_fingerprint(command))
-    with (
-        throttled(limiter, command.number, client, operation="cancellation"),
-        uow.transaction() as repos,
-    ):
-        snapshot = load_owned_order(repos, command.lookup, policy=policy, clock=clock)
-        order = snapshot.order.pk
-        record = repos.idempotency.get(order, key.key) if key is not None else None
-        if record is not None:
-            assert key is not None
-            created, replayed = _replay(repos, record, key), True
-        else:
-            now = clock.now()
-            reasons = repos.reasons.get_many({item.reason for item in command.items})
-            address = (
-                repos.addresses.get(command.pickup_address)
-                if command.pickup_address is not None
-                else None
-            )
-            _check(command, snapshot, reasons, address, policy=policy, now=now)
-            created, replayed = _store(command, snapshot, repos, now=now, key=key)
+    order, created, replayed = yield from throttled(
+        transaction(_in_transaction(command, key, clock=clock, policy=policy)),
+        command.number,
+        client,
+        operation="cancellation",
+    )
     ids = [request.id for request in created]
     if replayed:
         logs.idempotent_replay(order, [pk for pk in ids if pk is not None])
@@ -119,6 +164,27 @@ def request_cancellation(
             order, ids, bulk=command.bulk, idempotency_key_given=key is not None
         )
     return created
+
+
+def _in_transaction(
+    command: CancellationCommand, key: _Key | None, *, clock: Clock, policy: Policy
+) -> Steps[tuple[int, list[CancellationRequest], bool]]:
+    snapshot = yield from load_owned_order(command.lookup, policy=policy, clock=clock)
+    order = snapshot.order.pk
+    record = (yield from get_idempotency_record(order, key.key)) if key is not None else None
+    if record is not None:
+        assert key is not None
+        return order, (yield from _replay(record, key)), True
+    now = clock.now()
+    reasons = yield from get_reasons({item.reason for item in command.items})
+    address = (
+        (yield from get_address(command.pickup_address))
+        if command.pickup_address is not None
+        else None
+    )
+    _check(command, snapshot, reasons, address, policy=policy, now=now)
+    created, replayed = yield from _store(command, snapshot, now=now, key=key)
+    return order, created, replayed
 
 
 def idempotency_key_violations(key: object) -> tuple[Violation, ...]:
@@ -137,12 +203,12 @@ class _Key:
     fingerprint: str
 
 
-def _replay(repos: Repositories, record: IdempotencyRecord, key: _Key) -> list[CancellationRequest]:
+def _replay(record: IdempotencyRecord, key: _Key) -> Steps[list[CancellationRequest]]:
     """The requests the first command with this key created, if this is that command."""
     if not hmac.compare_digest(record.fingerprint, key.fingerprint):
         logs.idempotency_key_reused(record.order)
         raise IdempotencyKeyReused
-    requests = list(repos.cancellation_requests.get_many(record.request_ids))
+    requests = list((yield from get_requests(record.request_ids)))
     if len(requests) != len(record.request_ids):
         # Some were deleted since: the first response cannot be given again.
         logs.idempotency_key_reused(record.order)
@@ -298,11 +364,10 @@ _ITEM_RULES = (
 def _store(
     command: CancellationCommand,
     snapshot: OrderSnapshot,
-    repos: Repositories,
     *,
     now: datetime,
     key: _Key | None,
-) -> tuple[list[CancellationRequest], bool]:
+) -> Steps[tuple[list[CancellationRequest], bool]]:
     """Store the requests (and the key's record, in the same transaction); the requests
     and whether they are a concurrent winner's, replayed."""
     companies = {c.pk: c for c in snapshot.easy_return_shipping_companies}
@@ -310,7 +375,7 @@ def _store(
     try:
         drafts = []
         for item in command.items:
-            images = _put_images(repos.images, item, stored_images)
+            images = yield from _put_images(item, stored_images)
             easy_return = (
                 EasyReturn(
                     code=_easy_return_code(), shipping_company=companies[item.shipping_company]
@@ -338,9 +403,9 @@ def _store(
                     modified_date=now,
                 )
             )
-        created = list(repos.cancellation_requests.add_all(drafts))
+        created = list((yield from add_requests(drafts)))
         if key is not None:
-            repos.idempotency.add(
+            yield from add_idempotency_record(
                 IdempotencyRecord(
                     order=snapshot.order.pk,
                     key=key.key,
@@ -352,29 +417,33 @@ def _store(
         # The events go to the outbox in the same transaction: committed with the
         # requests, or rolled back with them.
         number = snapshot.order.number
-        repos.outbox.add_all(
+        yield from add_events(
             [
                 CancellationRequested.of(r, order_number=number, event_id=uuid.uuid4())
                 for r in created
             ]
         )
     except ActiveRequestExists as conflict:
-        _forget(repos.images, stored_images)
+        yield from _forget(stored_images)
         # Nothing of this batch was stored. A concurrent request with the same key may be
         # the one that won: answer with its requests when its key is visible by now.
-        winner = repos.idempotency.get(snapshot.order.pk, key.key) if key is not None else None
+        winner = (
+            (yield from get_idempotency_record(snapshot.order.pk, key.key))
+            if key is not None
+            else None
+        )
         if winner is None:
             raise _conflict_error(command, conflict) from None
         assert key is not None
-        return _replay(repos, winner, key), True
+        return (yield from _replay(winner, key)), True
     except IdempotencyKeyExists:
         # A concurrent request with this key and another command won; raising rolls back
         # what this one stored.
-        _forget(repos.images, stored_images)
+        yield from _forget(stored_images)
         logs.idempotency_key_reused(snapshot.order.pk)
         raise IdempotencyKeyReused from None
     except BaseException:
-        _forget(repos.images, stored_images)
+        yield from _forget(stored_images)
         raise
     return created, False
 
@@ -385,20 +454,18 @@ def _stored_id(request: CancellationRequest) -> int:
     return request.id
 
 
-def _put_images(
-    store: ImageStore, item: CancelItem, stored: list[ImageRef]
-) -> tuple[ImageRef, ...]:
+def _put_images(item: CancelItem, stored: list[ImageRef]) -> Steps[tuple[ImageRef, ...]]:
     refs: list[ImageRef] = []
     for upload in item.images:
-        ref = store.put(upload)
+        ref = yield from put_image(upload)
         stored.append(ref)
         refs.append(ref)
     return tuple(refs)
 
 
-def _forget(store: ImageStore, refs: Sequence[ImageRef]) -> None:
+def _forget(refs: Sequence[ImageRef]) -> Steps[None]:
     for ref in refs:
-        store.delete(ref)
+        yield from delete_image(ref)
 
 
 def _conflict_error(command: CancellationCommand, conflict: ActiveRequestExists) -> RulesViolated:

@@ -4,14 +4,34 @@ from __future__ import annotations
 
 from guest_orders.domain import LookupQuery, OrderSnapshot
 from guest_orders.policy import Policy
-from guest_orders.ports import AttemptLimiter, Clock, UnitOfWork
-from guest_orders.throttling import NoAttemptLimiter
+from guest_orders.ports import (
+    AsyncAttemptLimiter,
+    AsyncUnitOfWork,
+    AttemptLimiter,
+    Clock,
+    UnitOfWork,
+)
+from guest_orders.throttling import AsyncNoAttemptLimiter, NoAttemptLimiter
 from guest_orders.use_cases._ownership import load_owned_order
+from guest_orders.use_cases._steps import Steps, run, run_async, transaction
 from guest_orders.use_cases._throttle import throttled
 
-__all__ = ["lookup_order"]
+__all__ = ["async_lookup_order", "lookup_order", "lookup_steps"]
 
 _NO_LIMIT = NoAttemptLimiter()
+_NO_LIMIT_ASYNC = AsyncNoAttemptLimiter()
+
+
+def lookup_steps(
+    query: LookupQuery, *, clock: Clock, policy: Policy, client: str | None = None
+) -> Steps[OrderSnapshot]:
+    """The lookup, as steps (see :mod:`guest_orders.use_cases._steps`)."""
+    return throttled(
+        transaction(load_owned_order(query, policy=policy, clock=clock), read_only=True),
+        query.number,
+        client,
+        operation="lookup",
+    )
 
 
 def lookup_order(
@@ -36,8 +56,23 @@ def lookup_order(
     says the number or the ``client`` (a key the transport supplies) made too many failed
     attempts.
     """
-    with (
-        throttled(limiter, query.number, client, operation="lookup"),
-        uow.transaction(read_only=True) as repos,
-    ):
-        return load_owned_order(repos, query, policy=policy, clock=clock)
+    return run(
+        lookup_steps(query, clock=clock, policy=policy, client=client), uow=uow, limiter=limiter
+    )
+
+
+async def async_lookup_order(
+    query: LookupQuery,
+    *,
+    uow: AsyncUnitOfWork,
+    clock: Clock,
+    policy: Policy,
+    limiter: AsyncAttemptLimiter = _NO_LIMIT_ASYNC,
+    client: str | None = None,
+) -> OrderSnapshot:
+    """:func:`lookup_order` over the async ports (the same steps, awaited)."""
+    return await run_async(
+        lookup_steps(query, clock=clock, policy=policy, client=client),
+        uow=uow,
+        limiter=limiter,
+    )

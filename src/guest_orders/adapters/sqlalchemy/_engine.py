@@ -90,6 +90,13 @@ def make_engine(
 def _sqlite_engine(
     url: sa.URL, *, busy_timeout: float, begin: SqliteBegin, **kwargs: Any
 ) -> sa.Engine:
+    kwargs = _sqlite_options(url, begin=begin, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    _listen_sqlite(engine, busy_timeout=busy_timeout, begin=begin)
+    return engine
+
+
+def _sqlite_options(url: sa.URL, *, begin: SqliteBegin, **kwargs: Any) -> dict[str, Any]:
     if begin not in {"DEFERRED", "IMMEDIATE", "EXCLUSIVE"}:
         raise ValueError(f"sqlite_begin must be DEFERRED, IMMEDIATE or EXCLUSIVE, not {begin!r}")
     if url.database in {None, "", ":memory:"}:
@@ -97,7 +104,12 @@ def _sqlite_engine(
         connect_args = dict(kwargs.pop("connect_args", {}))
         connect_args.setdefault("check_same_thread", False)
         kwargs["connect_args"] = connect_args
-    engine = sa.create_engine(url, **kwargs)
+    return kwargs
+
+
+def _listen_sqlite(engine: sa.Engine, *, busy_timeout: float, begin: SqliteBegin) -> None:
+    """The pragmas and the ``BEGIN`` of every SQLite engine (the sync engine of an async
+    one too: SQLAlchemy's documented recipe for pysqlite and aiosqlite)."""
     pragmas = (
         "PRAGMA foreign_keys = ON",
         f"PRAGMA busy_timeout = {round(busy_timeout * 1000)}",
@@ -118,10 +130,9 @@ def _sqlite_engine(
     begin_sql = f"BEGIN {begin}"
 
     def on_begin(connection: sa.Connection) -> None:
-        # SQLAlchemy's documented recipe for pysqlite: emit BEGIN ourselves.
+        # SQLAlchemy's documented recipe for pysqlite and aiosqlite: emit BEGIN ourselves.
         read_only = connection.get_execution_options().get(READ_ONLY, False)
         connection.exec_driver_sql("BEGIN" if read_only else begin_sql)
 
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", on_begin)
-    return engine

@@ -323,17 +323,13 @@ outbox = sa.Table(
     sqlite_autoincrement=True,
 )
 
-# What relays scan: the undelivered events by id, and by order.
-for _name, _columns in (
-    ("ix_outbox_undelivered", (outbox.c.id,)),
-    ("ix_outbox_undelivered_by_order", (outbox.c.order_id, outbox.c.id)),
-):
-    sa.Index(
-        _name,
-        *_columns,
-        sqlite_where=outbox.c.delivered_date.is_(None),
-        postgresql_where=outbox.c.delivered_date.is_(None),
-    )
+# What relays scan: the undelivered events, by id (delivered ones pile up until purged).
+sa.Index(
+    "ix_outbox_undelivered",
+    outbox.c.id,
+    sqlite_where=outbox.c.delivered_date.is_(None),
+    postgresql_where=outbox.c.delivered_date.is_(None),
+)
 
 
 def create_schema(engine: sa.Engine) -> None:

@@ -22,7 +22,7 @@ from guest_orders.domain import (
 )
 from guest_orders.ports import ImageStore
 
-__all__ = ["ImageStoreFactory", "SqlAlchemyStore"]
+__all__ = ["ImageStoreFactory", "SqlAlchemyStore", "load_rows"]
 
 #: Makes the image store of one transaction from its connection.
 ImageStoreFactory = Callable[[sa.Connection], ImageStore]
@@ -89,24 +89,43 @@ class SqlAlchemyStore:
         through ``add_all``, so the one-active rule holds; a request with an ``id`` keeps
         it. Returns the stored requests with their ids.
         """
-        order_list = list(orders)
         with self.transaction() as repositories:
-            connection = repositories.connection
-            _insert(connection, _schema.cancellation_reasons, map(_rows.reason_row, reasons))
-            _insert(
-                connection,
-                _schema.easy_return_shipping_companies,
-                map(_rows.company_row, shipping_companies),
+            return load_rows(
+                repositories,
+                orders=orders,
+                reasons=reasons,
+                shipping_companies=shipping_companies,
+                addresses=addresses,
+                cancellation_requests=cancellation_requests,
             )
-            _insert(connection, _schema.addresses, map(_rows.address_row, addresses))
-            _insert(connection, _schema.orders, map(_rows.order_row, order_list))
-            _insert(
-                connection,
-                _schema.order_items,
-                (row for order in order_list for row in _rows.item_rows(order)),
-            )
-            stored = repositories.cancellation_requests.add_all(list(cancellation_requests))
-        return list(stored)
+
+
+def load_rows(
+    repositories: SqlAlchemyRepositories,
+    *,
+    orders: Iterable[Order] = (),
+    reasons: Iterable[CancellationReason] = (),
+    shipping_companies: Iterable[EasyReturnShippingCompany] = (),
+    addresses: Iterable[Address] = (),
+    cancellation_requests: Iterable[CancellationRequest] = (),
+) -> list[CancellationRequest]:
+    """:meth:`SqlAlchemyStore.load` in the transaction of ``repositories``."""
+    order_list = list(orders)
+    connection = repositories.connection
+    _insert(connection, _schema.cancellation_reasons, map(_rows.reason_row, reasons))
+    _insert(
+        connection,
+        _schema.easy_return_shipping_companies,
+        map(_rows.company_row, shipping_companies),
+    )
+    _insert(connection, _schema.addresses, map(_rows.address_row, addresses))
+    _insert(connection, _schema.orders, map(_rows.order_row, order_list))
+    _insert(
+        connection,
+        _schema.order_items,
+        (row for order in order_list for row in _rows.item_rows(order)),
+    )
+    return list(repositories.cancellation_requests.add_all(list(cancellation_requests)))
 
 
 def _insert(connection: sa.Connection, table: sa.Table, rows: Iterable[dict[str, object]]) -> None:

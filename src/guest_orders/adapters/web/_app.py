@@ -1,8 +1,10 @@
 """The Starlette application: HTTP body in, one service call, JSON out.
 
 No business rule lives here. A request is routed, its body read (within a size limit)
-into a JSON value or form fields, handed to :class:`guest_orders.service.GuestOrders` in
-a worker thread (storage is synchronous), and the result or the error rendered.
+into a JSON value or form fields, handed to the service — an
+:class:`~guest_orders.AsyncGuestOrders` awaited on the event loop, or a
+:class:`~guest_orders.GuestOrders` over sync storage in a worker thread — and the result
+or the error rendered.
 
 Messages are in the language the request's ``Accept-Language`` prefers
 (:func:`guest_orders.i18n.negotiate_locale`, English when none matches): the service gets
@@ -12,6 +14,7 @@ messages say so with ``Content-Language`` and ``Vary: Accept-Language``.
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
@@ -34,7 +37,7 @@ from guest_orders.adapters.web.errors import (
 )
 from guest_orders.errors import GuestOrderError, TooManyAttempts, TooManyJsonValues
 from guest_orders.i18n import negotiate_locale
-from guest_orders.service import GuestOrders
+from guest_orders.service import AsyncGuestOrders, GuestOrders
 from guest_orders.wire import RESPONSE_HEADERS, render_error, spec
 from guest_orders.wire.openapi import openapi_bytes
 from guest_orders.wire.openapi import openapi_document as build_document
@@ -124,7 +127,9 @@ def client_address(request: Request, *, trust_forwarded_for: bool) -> str | None
 class _Endpoints:
     """The endpoint functions over one service, with the app's settings."""
 
-    def __init__(self, service: GuestOrders, *, limit: int, trust_forwarded_for: bool) -> None:
+    def __init__(
+        self, service: GuestOrders | AsyncGuestOrders, *, limit: int, trust_forwarded_for: bool
+    ) -> None:
         self._service = service
         self._limit = limit
         self._trust_forwarded_for = trust_forwarded_for
@@ -143,6 +148,7 @@ class _Endpoints:
         """
         dropped = spec.form_fields_left_out(request)
         status_code = 201 if creates else 200
+        is_async = inspect.iscoroutinefunction(call)
 
         async def endpoint(http_request: Request) -> Response:
             payload, form = await read_payload(http_request, limit=self._limit)
@@ -156,31 +162,37 @@ class _Endpoints:
             }
             if creates:
                 kwargs["idempotency_key"] = http_request.headers.get(spec.IDEMPOTENCY_KEY_HEADER)
-            result = await run_in_threadpool(call, payload, **kwargs)
+            if is_async:  # AsyncGuestOrders: on the event loop, no thread
+                result = await call(payload, **kwargs)
+            else:  # GuestOrders over sync storage: in a worker thread
+                result = await run_in_threadpool(call, payload, **kwargs)
             return _json_response(result, status_code)
 
         return endpoint
 
     def reasons(self) -> Endpoint:
-        call = self._service.cancellation_reasons
+        call: Callable[..., Any] = self._service.cancellation_reasons
+        is_async = inspect.iscoroutinefunction(call)
 
         async def endpoint(request: Request) -> Response:
             locale = request_locale(request)
-            return _json_response(
-                await run_in_threadpool(call, locale=locale), 200, _language_headers(locale)
-            )
+            if is_async:
+                reasons = await call(locale=locale)
+            else:
+                reasons = await run_in_threadpool(call, locale=locale)
+            return _json_response(reasons, 200, _language_headers(locale))
 
         return endpoint
 
 
 def openapi_document(
-    service: GuestOrders, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    service: GuestOrders | AsyncGuestOrders, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 ) -> bytes:
     """The OpenAPI document an app over ``service`` serves at ``/openapi.json``."""
     return openapi_bytes(build_document(policy=service.policy, max_body_bytes=max_body_bytes))
 
 
-def _openapi_endpoint(service: GuestOrders, max_body_bytes: int) -> Endpoint:
+def _openapi_endpoint(service: GuestOrders | AsyncGuestOrders, max_body_bytes: int) -> Endpoint:
     document = openapi_document(service, max_body_bytes=max_body_bytes)
 
     async def endpoint(_request: Request) -> Response:
@@ -190,7 +202,7 @@ def _openapi_endpoint(service: GuestOrders, max_body_bytes: int) -> Endpoint:
 
 
 def create_app(
-    service: GuestOrders,
+    service: GuestOrders | AsyncGuestOrders,
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     trust_forwarded_for: bool = False,
@@ -198,7 +210,9 @@ def create_app(
     """The guest order endpoints over ``service``, as an ASGI application.
 
     Args:
-        service: what every endpoint calls.
+        service: what every endpoint calls: an :class:`~guest_orders.AsyncGuestOrders`
+            on the event loop (no thread), or a :class:`~guest_orders.GuestOrders` over
+            sync storage in a worker thread.
         max_body_bytes: largest request body accepted (413 ``request_too_large`` beyond);
             8 MiB by default.
         trust_forwarded_for: take the client address from the last ``X-Forwarded-For``

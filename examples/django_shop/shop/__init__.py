@@ -1,0 +1,1 @@
+"""A small shop's own models, as they were before it served guest orders."""

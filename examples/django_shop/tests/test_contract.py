@@ -1,0 +1,31 @@
+"""The library's contract suite over the shop's own models, through the Django adapter:
+two-place ``DecimalField`` money, items by pk, no column added for guest_orders."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import on_postgres, require_postgres
+from guest_orders.contrib.django.testing import DjangoStoreContract
+from shop.guest_orders import MAPPING
+
+
+@pytest.mark.django_db(transaction=True)
+class TestShopOnSqlite(DjangoStoreContract):
+    mapping = MAPPING
+    # SQLite runs one writer at a time: a smaller race is as telling and faster.
+    concurrent_writers = 8
+    concurrent_guests = 8
+
+
+@on_postgres()
+class TestShopOnPostgres(DjangoStoreContract):
+    mapping = MAPPING
+    using = "postgres"
+    # The 32-way races: 32 guests ask for the same item at once, exactly one wins.
+    concurrent_writers = 32
+    concurrent_guests = 32
+
+    @pytest.fixture(autouse=True)
+    def _server(self) -> None:
+        require_postgres()

@@ -1,0 +1,1 @@
+"""Integrations with web frameworks, each an optional extra imported only where used."""

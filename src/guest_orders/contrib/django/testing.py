@@ -1,0 +1,144 @@
+"""The contract suite over a Django mapping (needs ``guest_orders[testing]`` too).
+
+::
+
+    import pytest
+    from guest_orders.contrib.django.testing import DjangoStoreContract
+    from shop.guest_orders import MAPPING
+
+    @pytest.mark.django_db(transaction=True)
+    class TestShopStore(DjangoStoreContract):
+        mapping = MAPPING
+
+Every check empties the app's tables and the mapped models (and the models their paths
+reach), then writes its rows through :meth:`DjangoStore.load
+<guest_orders.contrib.django.store.DjangoStore.load>`. The optional fields the mapping does
+not store are handed over at their default.
+
+The checks need a **transactional** test database (pytest-django's
+``django_db(transaction=True)``, Django's ``TransactionTestCase``): the concurrency checks
+write from other threads, with other connections, which cannot see rows a test
+transaction never commits. In a test transaction every check fails at once saying so.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+import pytest
+from django.apps import apps
+from django.db import connections, models
+
+from guest_orders.contrib.django import models as tables
+from guest_orders.contrib.django.fields import field_of, rows_of
+from guest_orders.contrib.django.mapping import StoreMapping
+from guest_orders.contrib.django.store import DjangoStore
+from guest_orders.domain import Address, CancellationReason, EasyReturnShippingCompany, Order
+from guest_orders.testing._seed import Seed
+from guest_orders.testing.contract import StoreContract, fit_seed
+
+__all__ = ["NOT_TRANSACTIONAL", "DjangoStoreContract", "empty_tables"]
+
+NOT_TRANSACTIONAL = (
+    "The contract suite runs inside a test transaction: its concurrency checks write from "
+    "other threads, whose connections cannot see this transaction's rows, and would wait "
+    "on them forever. Use a transactional test database: mark the class "
+    "@pytest.mark.django_db(transaction=True) (pytest-django) or base it on "
+    "django.test.TransactionTestCase."
+)
+
+
+def _reached(model: type[models.Model], path: str) -> list[type[models.Model]]:
+    """The models a path's foreign keys lead to."""
+    reached: list[type[models.Model]] = []
+    current = model
+    for part in path.split("__"):
+        field = field_of(current, part)
+        if field is None:
+            break
+        remote = field.related_model
+        if not field.is_relation or not isinstance(remote, type):
+            break
+        reached.append(remote)
+        current = remote
+    return reached
+
+
+def empty_tables(mapping: StoreMapping, using: str = "default") -> None:
+    """Delete every row of the app's tables, of the mapped models and of the models
+    their paths reach (for tests)."""
+    ordered: list[type[models.Model]] = [
+        tables.CancellationRequestImageRecord,
+        tables.CancellationRequestRecord,
+        tables.IdempotencyKey,
+        tables.UploadedImage,
+        tables.OutboxEvent,
+    ]
+    reached: list[type[models.Model]] = []
+    for role in ("item", "order", "address", "reason", "carrier"):
+        model = apps.get_model(mapping.roles()[role].model)
+        ordered.append(model)
+        for path in mapping.paths(role).values():
+            reached.extend(_reached(model, path))
+    for model in [*ordered, *reached]:
+        rows_of(model, using).delete()
+
+
+class _TestStore(DjangoStore):
+    """A store that closes the connection of a thread other than the main one after each
+    transaction: the contract's racing threads end without closing theirs, and an open
+    connection keeps the test database from being dropped."""
+
+    @contextmanager
+    def transaction(self, *, read_only: bool = False) -> Iterator[Any]:
+        try:
+            with super().transaction(read_only=read_only) as repositories:
+                yield repositories
+        finally:
+            if threading.current_thread() is not threading.main_thread():
+                connections[self.using].close()
+
+
+class DjangoStoreContract(StoreContract):
+    """:class:`~guest_orders.testing.contract.StoreContract` over :attr:`mapping`."""
+
+    #: The host's mapping.
+    mapping: ClassVar[StoreMapping]
+    #: The database alias the store uses.
+    using: ClassVar[str] = "default"
+
+    def fit(self, seed: Seed) -> Seed:
+        return fit_seed(
+            seed,
+            exact_money=self.exact_money,
+            items_in_pk_order=self.items_in_pk_order,
+            unstored_fields={*self.unstored_fields, *self.mapping.unstored_fields},
+        )
+
+    def concurrent_relays(self) -> bool:
+        """Whether the database claims events with ``SKIP LOCKED`` (PostgreSQL); SQLite
+        serializes its transactions and runs one relay."""
+        return bool(connections[self.using].features.has_select_for_update_skip_locked)
+
+    def make_store(
+        self,
+        *,
+        orders: Sequence[Order],
+        reasons: Sequence[CancellationReason],
+        shipping_companies: Sequence[EasyReturnShippingCompany],
+        addresses: Sequence[Address],
+    ) -> DjangoStore:
+        if connections[self.using].in_atomic_block:
+            pytest.fail(NOT_TRANSACTIONAL, pytrace=False)
+        store = _TestStore(self.mapping, using=self.using)
+        empty_tables(self.mapping, self.using)
+        store.load(
+            orders=orders,
+            reasons=reasons,
+            shipping_companies=shipping_companies,
+            addresses=addresses,
+        )
+        return store
