@@ -16,6 +16,7 @@ import contextlib
 import http.client
 import json
 import math
+import multiprocessing
 import os
 import random
 import statistics
@@ -47,6 +48,8 @@ from http_apps import DB_VARIABLE, demo_service, seed_demo
 
 HOST = "127.0.0.1"
 KEYS = 200_000 if QUICK else 1_000_000
+#: The least time the lookups are timed for while the big bodies arrive.
+LOADED_SECONDS = 5.0 if QUICK else 15.0
 
 
 # --- 6a: limiter memory ---------------------------------------------------------------------
@@ -173,6 +176,32 @@ def _big_bodies() -> dict[str, bytes]:
     return {"countless values": values, "one long string": text}
 
 
+def post_big_bodies(port: int, ready: Any, stop: Any, answers: Any) -> None:
+    """Four clients posting maximum-size bodies until ``stop`` is set (``ready`` is set as
+    they start); the statuses they got (0: the server closed the connection before the
+    body was sent) go to ``answers``."""
+    got: list[int] = []
+
+    def post(body: bytes) -> None:
+        while not stop.is_set():
+            poster = _Client(port)
+            try:
+                got.append(poster.post(BULK_CANCELLATION_PATH, body)[0])
+            except OSError:  # refused early, the server closed the connection
+                got.append(0)
+            finally:
+                poster.close()
+
+    bodies = list(_big_bodies().values())
+    threads = [threading.Thread(target=post, args=(bodies[i % 2],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    ready.set()
+    for thread in threads:
+        thread.join()
+    answers.put(got)
+
+
 def _lookups_under_load(report: Report, section: str, port: int, payload: bytes) -> None:
     count = 150 if QUICK else 400
     client = _Client(port)
@@ -180,34 +209,30 @@ def _lookups_under_load(report: Report, section: str, port: int, payload: bytes)
         for _ in range(20):
             client.post(LOOKUP_PATH, payload)
         idle = [client.post(LOOKUP_PATH, payload)[1] for _ in range(count)]
-        stop = threading.Event()
-        big_answers: list[int] = []
-
-        def post_big(body: bytes) -> None:
-            while not stop.is_set():
-                poster = _Client(port)
-                try:
-                    big_answers.append(poster.post(BULK_CANCELLATION_PATH, body)[0])
-                except OSError:  # refused early, the server closed the connection
-                    big_answers.append(0)
-                finally:
-                    poster.close()
-
-        bodies = list(_big_bodies().values())
-        threads = [
-            threading.Thread(target=post_big, args=(bodies[i % 2],), daemon=True) for i in range(4)
-        ]
-        for thread in threads:
-            thread.start()
-        time.sleep(1.0)
+        # The big bodies come from another process: in this one, their client threads
+        # would compete with the measuring client for the interpreter.
+        context = multiprocessing.get_context("spawn")
+        ready, stop = context.Event(), context.Event()
+        answers = context.Queue()
+        poster = context.Process(target=post_big_bodies, args=(port, ready, stop, answers))
+        poster.start()
+        if not ready.wait(timeout=120):
+            raise RuntimeError("the clients posting big bodies did not start")
+        time.sleep(1.0)  # the posts are under way
+        client.close()  # idle for seconds: the server may have closed it (keep-alive timeout)
+        client = _Client(port)
+        client.post(LOOKUP_PATH, payload)
         loaded = []
-        for _ in range(count):
+        started = time.monotonic()
+        while len(loaded) < count or time.monotonic() - started < LOADED_SECONDS:
             status, seconds = client.post(LOOKUP_PATH, payload)
             assert status == 200, status
             loaded.append(seconds)
         stop.set()
-        for thread in threads:
-            thread.join(timeout=60)
+        big_answers: list[int] = answers.get(timeout=120)
+        poster.join(timeout=60)
+        if not big_answers:
+            raise RuntimeError("no big body was posted while the lookups were timed")
     finally:
         client.close()
     ratio = _p99(loaded) / _p99(idle)

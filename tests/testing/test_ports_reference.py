@@ -42,7 +42,7 @@ def test_every_port_and_method_is_documented() -> None:
     for protocol in protocols:
         assert f"`{protocol.__name__}`" in PAGE, protocol.__name__
         for name in _members(protocol):
-            if protocol is not ports.Repositories:
+            if not protocol.__name__.endswith("Repositories"):  # attributes, not methods
                 assert f"`{name}(" in PAGE, f"{protocol.__name__}.{name}"
 
 

@@ -72,7 +72,10 @@ def _postgres(url: str) -> dict[str, object]:
         "PASSWORD": parts.password or "",
         "HOST": parts.hostname or "127.0.0.1",
         "PORT": str(parts.port or 5432),
-        "TEST": {"NAME": os.environ.get("DJANGO_SHOP_TEST_POSTGRES_NAME", "test_django_shop")},
+        "TEST": {
+            "NAME": os.environ.get("DJANGO_SHOP_TEST_POSTGRES_NAME", "test_django_shop"),
+            "DEPENDENCIES": [],  # created on its own, also when only its tests run
+        },
     }
 
 

@@ -140,3 +140,42 @@ def test_inside_a_test_transaction_the_suite_fails_at_once() -> None:
     with pytest.raises(pytest.fail.Exception) as failed:
         Contract().test_use_case_one_guest_wins_a_race()
     assert str(failed.value) == NOT_TRANSACTIONAL
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_turkish_guest_gets_turkish_messages_with_the_same_codes() -> None:
+    _load()
+    miss = {"number": CARD.number, "email": "eve@example.com"}
+    invalid = {"number": CARD.number, "email": CARD.user_email, "order_item": "x", "quantity": 0}
+    bulk = {"number": CARD.number, "email": CARD.user_email, "cancel_order_items": []}
+    anonymous = "/users/orders/anonymous/"
+    for path, body in [
+        (anonymous, miss),
+        (anonymous + "cancellation_requests/", invalid),
+        (anonymous + "bulk_cancellation_requests/", bulk),
+    ]:
+        answers = {
+            language: Client().post(
+                path,
+                json.dumps(body),
+                content_type="application/json",
+                headers={"Accept-Language": language},
+            )
+            for language in ("en-US,en;q=0.9", "tr-TR,tr;q=0.9")
+        }
+        english, turkish = answers.values()
+        assert turkish.status_code == english.status_code >= 400
+        assert turkish["Content-Language"] == "tr"
+        assert english["Content-Language"] == "en"
+        assert turkish.json()["code"] == english.json()["code"]
+        assert turkish.json()["codes"] == english.json()["codes"]
+        assert turkish.json() != english.json()  # the same codes, other words
+    # The shop's reasons carry no translations: every subject as written, in any language.
+    reasons = {
+        language: Client().get(
+            "/users/orders/cancellation_reasons/", headers={"Accept-Language": language}
+        )
+        for language in ("en", "tr")
+    }
+    assert reasons["tr"]["Content-Language"] == "tr"
+    assert reasons["tr"].json() == reasons["en"].json()

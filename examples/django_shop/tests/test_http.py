@@ -122,6 +122,7 @@ def test_bulk_cancellation_is_all_or_nothing(client: Client) -> None:
     [
         ("application/json", b'{"number": ', 400, "parse_error"),
         ("application/json", b'{"number": NaN}', 400, "parse_error"),
+        ("application/json", b'{"number": "1", "number": "2"}', 400, "duplicate_key"),
         ("application/json", b"\xff\xfe", 400, "parse_error"),
         ("text/plain", b"number=1", 415, "unsupported_media_type"),
         ("application/json; charset=latin-1", b"{}", 415, "unsupported_media_type"),

@@ -8,10 +8,11 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core import checks
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from guest_orders.contrib.django.conf import get_mapping
+from guest_orders.contrib.django.fields import field_of, label
 from guest_orders.contrib.django.mapping import StoreMapping
 
 __all__ = ["check_mapping"]
@@ -24,14 +25,13 @@ def _resolve(model: type[models.Model], path: str) -> str | None:
     current: type[models.Model] = model
     parts = path.split("__")
     for index, part in enumerate(parts):
-        try:
-            field = current._meta.get_field(part)  # noqa: SLF001  # Model._meta is public API
-        except FieldDoesNotExist:
-            return f"{current._meta.label} has no field {part!r}"  # noqa: SLF001
+        field = field_of(current, part)
+        if field is None:
+            return f"{label(current)} has no field {part!r}"
         if index < len(parts) - 1:
             remote = field.related_model
             if not field.is_relation or not isinstance(remote, type):
-                return f"{current._meta.label}.{part} is no relation to follow"  # noqa: SLF001
+                return f"{label(current)}.{part} is no relation to follow"
             current = remote
     return None
 

@@ -22,6 +22,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 
 from guest_orders.contrib.django import models as tables
+from guest_orders.contrib.django.fields import field_of, rows_of
 from guest_orders.contrib.django.mapping import StoreMapping
 from guest_orders.domain import (
     Address,
@@ -68,7 +69,7 @@ class _Rows:
     def rows(self, role: str, **filters: Any) -> list[dict[str, Any]]:
         """The mapped fields of ``role``'s rows matching ``filters``, by domain name."""
         paths = self.mapping.paths(role)
-        query = self.model(role)._default_manager.using(self.using).filter(**filters)  # noqa: SLF001  # public API despite the underscore
+        query = rows_of(self.model(role), self.using).filter(**filters)
         if role == "item":
             query = query.order_by(*self.mapping.item.ordering)
         names = ["pk", *paths]
@@ -392,7 +393,7 @@ class DjangoOutbox:
     def add_all(self, events: Sequence[Event]) -> None:
         if not events:
             return
-        orders = self._rows.model("order")._default_manager.using(self._using)  # noqa: SLF001
+        orders = rows_of(self._rows.model("order"), self._using)
         list(
             orders.filter(pk__in=sorted({event.order for event in events}))
             .order_by("pk")
@@ -571,21 +572,19 @@ class DjangoStore:
             else:
                 own[head] = value
         for head, fields in related.items():
-            field = model._meta.get_field(head)  # noqa: SLF001  # Model._meta is public API
+            field = field_of(model, head)
             key = own.get(head)
             if key is None:
                 continue
             remote: Any = field.related_model
-            remote._default_manager.using(self.using).update_or_create(  # noqa: SLF001
-                pk=key, defaults=fields
-            )
+            rows_of(remote, self.using).update_or_create(pk=key, defaults=fields)
         for head in list(own):
-            field = model._meta.get_field(head)  # noqa: SLF001
+            field = field_of(model, head)
             if field.is_relation and own[head] is not None:
                 target: Any = field.related_model
-                target._default_manager.using(self.using).get_or_create(pk=own[head])  # noqa: SLF001
+                rows_of(target, self.using).get_or_create(pk=own[head])
             own[field.attname] = own.pop(head)
-        model._default_manager.using(self.using).update_or_create(pk=pk, defaults=own)  # noqa: SLF001
+        rows_of(model, self.using).update_or_create(pk=pk, defaults=own)
 
 
 def _plain_values(value: Any) -> dict[str, Any]:

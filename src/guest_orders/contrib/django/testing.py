@@ -33,6 +33,7 @@ from django.apps import apps
 from django.db import connections, models
 
 from guest_orders.contrib.django import models as tables
+from guest_orders.contrib.django.fields import field_of, rows_of
 from guest_orders.contrib.django.mapping import StoreMapping
 from guest_orders.contrib.django.store import DjangoStore
 from guest_orders.domain import Address, CancellationReason, EasyReturnShippingCompany, Order
@@ -55,7 +56,9 @@ def _reached(model: type[models.Model], path: str) -> list[type[models.Model]]:
     reached: list[type[models.Model]] = []
     current = model
     for part in path.split("__"):
-        field = current._meta.get_field(part)  # noqa: SLF001  # Model._meta is public API
+        field = field_of(current, part)
+        if field is None:
+            break
         remote = field.related_model
         if not field.is_relation or not isinstance(remote, type):
             break
@@ -81,7 +84,7 @@ def empty_tables(mapping: StoreMapping, using: str = "default") -> None:
         for path in mapping.paths(role).values():
             reached.extend(_reached(model, path))
     for model in [*ordered, *reached]:
-        model._default_manager.using(using).all().delete()  # noqa: SLF001
+        rows_of(model, using).delete()
 
 
 class _TestStore(DjangoStore):
