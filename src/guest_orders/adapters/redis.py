@@ -15,9 +15,10 @@ fits its primitives.
 
 from __future__ import annotations
 
+import inspect
 import uuid
-from collections.abc import Awaitable, Sequence
-from typing import Final, cast
+from collections.abc import Sequence
+from typing import Final
 
 import redis
 import redis.asyncio
@@ -183,7 +184,11 @@ class AsyncRedisAttemptLimiter:
 
     async def ping(self) -> None:
         """Raise unless Redis answers (a startup check)."""
-        await cast("Awaitable[bool]", self._redis.ping())
+        # ping()'s annotation differs between redis-py releases (an awaitable, or a union
+        # with the sync answer): check at run time instead of casting for one of them.
+        answer = self._redis.ping()
+        if inspect.isawaitable(answer):
+            await answer
 
     async def aclose(self) -> None:
         """Close the client's connections."""
