@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: test lint typecheck imports pytest test-lowest bench clean
+.PHONY: test lint typecheck imports pytest test-lowest test-django-newest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,8 +56,21 @@ test-lowest: $(LOWEST_STAMP)
 	$(LOWEST_VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 	cd examples/django_shop && $(abspath $(LOWEST_VENV))/bin/pytest $(PYTEST_ARGS)
 
+# Django's newest release needs a newer Python than Django 5.2 LTS does: the example
+# shop's suite again, on NEWEST_PYTHON (3.12 or newer) with the newest Django there is.
+NEWEST_PYTHON ?= python3.13
+DJANGO_VENV ?= .venv-django
+
+test-django-newest:
+	rm -rf $(DJANGO_VENV)
+	$(NEWEST_PYTHON) -m venv $(DJANGO_VENV)
+	$(DJANGO_VENV)/bin/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(DJANGO_VENV)/bin/python -m pip install --quiet --upgrade -e . --group dev
+	@$(DJANGO_VENV)/bin/python -c "import django, sys; print('Django', django.get_version(), 'on Python', sys.version.split()[0])"
+	cd examples/django_shop && $(abspath $(DJANGO_VENV))/bin/pytest $(PYTEST_ARGS)
+
 clean:
-	rm -rf $(VENV) $(LOWEST_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOWEST_VENV) $(DJANGO_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
 
 # `make bench`: the benchmark suite (docs/performance.md). Informational: it prints every
 # figure, with its target or against the peers measured in the same run, then each figure
