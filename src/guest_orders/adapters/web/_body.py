@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Mapping
 from typing import Any, Final
-from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -27,6 +25,7 @@ from guest_orders.adapters.web.errors import (
     UnsupportedMediaType,
 )
 from guest_orders.errors import TooManyJsonValues
+from guest_orders.transport import MAX_FORM_FIELDS, decode_urlencoded, form_fields, media_type
 from guest_orders.wire.decoding import MAX_JSON_SEPARATORS, OFF_LOOP_BYTES, decode_json
 
 __all__ = ["JSON", "MULTIPART", "URLENCODED", "read_payload"]
@@ -42,23 +41,7 @@ JSON: Final = "application/json"
 URLENCODED: Final = "application/x-www-form-urlencoded"
 MULTIPART: Final = "multipart/form-data"
 
-#: Most fields one form body may have; a real one has a handful.
-MAX_FORM_FIELDS: Final = 1000
-
 _UTF8: Final = frozenset({"utf-8", "utf8"})
-_PARAM: Final = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)')
-
-
-def _media_type(header: str) -> tuple[str, dict[str, str]]:
-    """``"application/json; charset=UTF-8"`` -> ``("application/json", {"charset": "UTF-8"})``."""
-    media_type, _, rest = header.partition(";")
-    params: dict[str, str] = {}
-    for match in _PARAM.finditer(";" + rest):
-        value = match[2]
-        if value.startswith('"'):
-            value = re.sub(r"\\(.)", r"\1", value[1:-1])
-        params[match[1].lower()] = value
-    return media_type.strip().lower(), params
 
 
 async def read_payload(request: Request, *, limit: int) -> tuple[Any, bool]:
@@ -68,20 +51,18 @@ async def read_payload(request: Request, *, limit: int) -> tuple[Any, bool]:
     (from ``Content-Length`` up front, else as soon as the stream passes ``limit``), or a
     :class:`MalformedBody`.
     """
-    media_type, params = _media_type(request.headers.get("content-type", ""))
+    kind, params = media_type(request.headers.get("content-type", ""))
     charset = params.get("charset")
-    if media_type == MULTIPART:
+    if kind == MULTIPART:
         body = await _read_body(request, limit)
         return await _multipart(request, body, limit), True
-    if media_type not in (JSON, URLENCODED) or (
-        charset is not None and charset.lower() not in _UTF8
-    ):
+    if kind not in (JSON, URLENCODED) or (charset is not None and charset.lower() not in _UTF8):
         raise UnsupportedMediaType
-    body = await _read_body(request, limit, json=media_type == JSON)
-    parse = decode_json if media_type == JSON else _urlencoded
+    body = await _read_body(request, limit, json=kind == JSON)
+    parse = decode_json if kind == JSON else decode_urlencoded
     if len(body) > OFF_LOOP_BYTES:  # milliseconds of CPU: not on the event loop
-        return await run_in_threadpool(parse, body), media_type != JSON
-    return parse(body), media_type != JSON
+        return await run_in_threadpool(parse, body), kind != JSON
+    return parse(body), kind != JSON
 
 
 async def _read_body(request: Request, limit: int, *, json: bool = False) -> bytes:
@@ -110,34 +91,6 @@ async def _read_body(request: Request, limit: int, *, json: bool = False) -> byt
         # Nobody is left to answer; this ends the request without a server error.
         raise MalformedBody from None
     return b"".join(chunks)
-
-
-def _fields(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
-    """Form pairs -> a mapping; a repeated field holds the list of its values."""
-    fields: dict[str, str | list[str]] = {}
-    for name, value in pairs:
-        previous = fields.get(name)
-        if previous is None:
-            fields[name] = value
-        elif isinstance(previous, list):
-            previous.append(value)
-        else:
-            fields[name] = [previous, value]
-    return fields
-
-
-def _urlencoded(body: bytes) -> dict[str, str | list[str]]:
-    try:
-        pairs = parse_qsl(
-            body.decode("utf-8"),
-            keep_blank_values=True,
-            encoding="utf-8",
-            errors="strict",
-            max_num_fields=MAX_FORM_FIELDS,
-        )
-    except ValueError:  # bad UTF-8 (raw or %-encoded), too many fields
-        raise MalformedForm from None
-    return _fields(pairs)
 
 
 async def _multipart(request: Request, body: bytes, limit: int) -> Mapping[str, Any]:
@@ -172,4 +125,4 @@ async def _multipart(request: Request, body: bytes, limit: int) -> Mapping[str, 
             raise FileUploadRefused
     finally:
         await form.close()
-    return _fields(pairs)
+    return form_fields(pairs)
