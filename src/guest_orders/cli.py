@@ -574,6 +574,7 @@ def _serve(args: argparse.Namespace) -> int:
             proxy_headers=False,
             lifespan="off",
             log_level="info",
+            ws="none",  # no endpoint speaks WebSocket: load no WebSocket protocol at all
             # uvicorn's access log writes the query string, where a client may put an
             # email: AccessLog writes method, path, status and duration instead.
             access_log=False,

@@ -275,6 +275,7 @@ def _uvicorn(app: Any) -> Iterator[str]:
         log_config=None,  # uvicorn's loggers propagate to the test's capture
         log_level="debug",
         lifespan="off",
+        ws="none",  # as the demo runs it
         proxy_headers=False,
         # As the demo runs it: uvicorn's access log (which writes the query string) off,
         # the library's AccessLog instead.
