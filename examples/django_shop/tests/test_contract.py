@@ -1,12 +1,13 @@
 """The library's contract suite over the shop's own models, through the Django adapter:
-two-place ``DecimalField`` money, items by pk, no column added for guest_orders."""
+two-place ``DecimalField`` money, items by pk, no column added for guest_orders. Then
+the same checks over the async views' store (``AsyncDjangoStore``)."""
 
 from __future__ import annotations
 
 import pytest
 
 from conftest import on_postgres, require_postgres
-from guest_orders.contrib.django.testing import DjangoStoreContract
+from guest_orders.contrib.django.testing import AsyncDjangoStoreContract, DjangoStoreContract
 from shop.guest_orders import MAPPING
 
 
@@ -18,8 +19,7 @@ class TestShopOnSqlite(DjangoStoreContract):
     concurrent_guests = 8
 
 
-@on_postgres()
-class TestShopOnPostgres(DjangoStoreContract):
+class _OnPostgres:
     mapping = MAPPING
     using = "postgres"
     # The 32-way races: 32 guests ask for the same item at once, exactly one wins.
@@ -29,3 +29,20 @@ class TestShopOnPostgres(DjangoStoreContract):
     @pytest.fixture(autouse=True)
     def _server(self) -> None:
         require_postgres()
+
+
+@on_postgres()
+class TestShopOnPostgres(_OnPostgres, DjangoStoreContract):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+class TestShopOnSqliteAsync(AsyncDjangoStoreContract):
+    mapping = MAPPING
+    concurrent_writers = TestShopOnSqlite.concurrent_writers
+    concurrent_guests = TestShopOnSqlite.concurrent_guests
+
+
+@on_postgres()
+class TestShopOnPostgresAsync(_OnPostgres, AsyncDjangoStoreContract):
+    pass

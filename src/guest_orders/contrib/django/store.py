@@ -5,21 +5,38 @@
 the host already runs one, as with ``ATOMIC_REQUESTS``). The one-active-request rule is
 the conditional unique constraint of the app's ``CancellationRequestRecord`` model; its
 ``IntegrityError`` becomes :class:`guest_orders.ActiveRequestExists`.
+
+:class:`AsyncDjangoStore` is the same store behind
+:class:`guest_orders.ports.AsyncUnitOfWork`, for :class:`guest_orders.AsyncGuestOrders`
+and the async views: each transaction in a thread of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 import uuid as uuid_module
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, TypeVar, cast
 
 import attrs
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 
 from guest_orders.contrib.django import models as tables
 from guest_orders.contrib.django.fields import field_of, rows_of
@@ -47,10 +64,12 @@ from guest_orders.domain import (
     ShippingCompany,
     StoredEvent,
 )
-from guest_orders.ports import ActiveRequestExists, IdempotencyKeyExists
+from guest_orders.ports import ActiveRequestExists, AsyncRepositories, IdempotencyKeyExists
 from guest_orders.wire.events import parse_event, render_event
 
-__all__ = ["DjangoStore"]
+__all__ = ["AsyncDjangoStore", "DjangoStore"]
+
+T = TypeVar("T")
 
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 
@@ -585,6 +604,93 @@ class DjangoStore:
                 rows_of(target, self.using).get_or_create(pk=own[head])
             own[field.attname] = own.pop(head)
         rows_of(model, self.using).update_or_create(pk=pk, defaults=own)
+
+
+# --------------------------------------------------------------------------- async
+
+
+class _TransactionThread:
+    """The one thread a transaction runs in: each call is awaited without blocking the
+    event loop, and runs after the calls before it, on the thread's own connection."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="guest_orders-transaction"
+        )
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        context = contextvars.copy_context()
+        call = functools.partial(context.run, function, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    async def close(self) -> None:
+        """Close the connections the thread opened, and let it end."""
+        try:
+            await self.run(connections.close_all)
+        finally:
+            self._executor.shutdown(wait=False)
+
+
+class _InThread:
+    """A repository whose every method is a coroutine run in the transaction's thread:
+    the async port of the same name (:mod:`guest_orders.ports`: the async twins have the
+    sync ports' methods, as coroutines)."""
+
+    __slots__ = ("_repository", "_thread")
+
+    def __init__(self, repository: object, thread: _TransactionThread) -> None:
+        self._repository = repository
+        self._thread = thread
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self._repository, name)
+        run = self._thread.run
+
+        async def call(*args: Any) -> Any:
+            return await run(method, *args)
+
+        return call
+
+
+class AsyncDjangoStore:
+    """``store`` (a :class:`DjangoStore`) behind :class:`guest_orders.ports.AsyncUnitOfWork`.
+
+    Django's ORM keeps one connection per thread and has no async ``atomic()``: its async
+    query methods (``aget``, ``acreate``...) run the sync ones in a thread, and a
+    transaction cannot span them. So each :meth:`transaction` runs in a thread of its own:
+    the ``atomic()`` block is entered there, every repository method runs there, in order,
+    and the block is left there; the calling task awaits each step, so the event loop
+    serves other requests meanwhile, and concurrent transactions use their own
+    connections, as in a threaded WSGI server. The thread closes its connections when the
+    transaction ends (PostgreSQL's connection pool, ``OPTIONS: {"pool": True}``, makes
+    that cheap). It shares ``store``'s mapping, database alias and data.
+    """
+
+    def __init__(self, store: DjangoStore) -> None:
+        #: The wrapped sync store.
+        self.sync = store
+
+    @asynccontextmanager
+    async def transaction(self, *, read_only: bool = False) -> AsyncIterator[AsyncRepositories]:
+        """One ``transaction.atomic()`` block, in a thread of its own (see
+        :meth:`guest_orders.ports.AsyncUnitOfWork.transaction`)."""
+        thread = _TransactionThread()
+        try:
+            block = self.sync.transaction(read_only=read_only)
+            repositories = await thread.run(block.__enter__)
+            ports = attrs.asdict(repositories, recurse=False)
+            in_thread = SimpleNamespace(
+                **{name: _InThread(port, thread) for name, port in ports.items()}
+            )
+            try:
+                yield cast("AsyncRepositories", in_thread)
+            except BaseException as error:
+                if not await thread.run(block.__exit__, type(error), error, error.__traceback__):
+                    raise
+            else:
+                await thread.run(block.__exit__, None, None, None)
+        finally:
+            await thread.close()
 
 
 def _plain_values(value: Any) -> dict[str, Any]:
