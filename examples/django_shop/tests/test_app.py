@@ -1,8 +1,10 @@
-"""The app's startup check, its admin, and the one-active rule under ATOMIC_REQUESTS."""
+"""The app's startup check, its admin, the one-active rule under ATOMIC_REQUESTS and the
+guest's language (the last two through the sync and the async views)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -102,10 +104,13 @@ def test_the_admin_lists_requests_and_masks_personal_data() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_conflict_under_atomic_requests_is_the_librarys_error(settings: Any) -> None:
-    """With ATOMIC_REQUESTS the store's transactions are savepoints: a second request for
-    the same item is refused with the library's code, and the request's transaction
-    stays usable."""
+def test_a_conflict_under_atomic_requests_is_the_librarys_error(
+    settings: Any, make_client: Callable[[], Client]
+) -> None:
+    """With ATOMIC_REQUESTS the sync views' store transactions are savepoints: a second
+    request for the same item is refused with the library's code, and the request's
+    transaction stays usable. The async views, which Django cannot run in a request
+    transaction, are exempt from it: each store transaction commits on its own."""
     _load()
     settings.DATABASES["default"]["ATOMIC_REQUESTS"] = True
     connections["default"].settings_dict["ATOMIC_REQUESTS"] = True
@@ -117,7 +122,7 @@ def test_a_conflict_under_atomic_requests_is_the_librarys_error(settings: Any) -
             "reason": 1,
             "cancellation_type": "cancel",
         }
-        client = Client()
+        client = make_client()
         path = "/users/orders/anonymous/cancellation_requests/"
         first = client.post(path, json.dumps(body), content_type="application/json")
         assert first.status_code == 201, first.content
@@ -143,7 +148,9 @@ def test_inside_a_test_transaction_the_suite_fails_at_once() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_turkish_guest_gets_turkish_messages_with_the_same_codes() -> None:
+def test_a_turkish_guest_gets_turkish_messages_with_the_same_codes(
+    make_client: Callable[[], Client],
+) -> None:
     _load()
     miss = {"number": CARD.number, "email": "eve@example.com"}
     invalid = {"number": CARD.number, "email": CARD.user_email, "order_item": "x", "quantity": 0}
@@ -155,7 +162,7 @@ def test_a_turkish_guest_gets_turkish_messages_with_the_same_codes() -> None:
         (anonymous + "bulk_cancellation_requests/", bulk),
     ]:
         answers = {
-            language: Client().post(
+            language: make_client().post(
                 path,
                 json.dumps(body),
                 content_type="application/json",
@@ -172,7 +179,7 @@ def test_a_turkish_guest_gets_turkish_messages_with_the_same_codes() -> None:
         assert turkish.json() != english.json()  # the same codes, other words
     # The shop's reasons carry no translations: every subject as written, in any language.
     reasons = {
-        language: Client().get(
+        language: make_client().get(
             "/users/orders/cancellation_reasons/", headers={"Accept-Language": language}
         )
         for language in ("en", "tr")
