@@ -18,10 +18,13 @@ import attrs
 from attrs import validators as v
 
 from guest_orders.domain._validators import (
+    AS_CREATED,
     aware_datetime,
     finite_decimal,
+    non_empty,
     non_negative_money,
     optional_aware_datetime,
+    positive_int,
 )
 from guest_orders.domain.codes import CustomerKind, OrderStatus, OrderType, PaymentType
 
@@ -49,7 +52,7 @@ class Currency:
 class ShippingCompany:
     """A carrier, rendered as ``{"value": "yurtici", "label": "Yurtiçi Kargo"}``."""
 
-    value: str = attrs.field(validator=v.min_len(1))
+    value: str = attrs.field(validator=non_empty)
     label: str
 
 
@@ -85,18 +88,13 @@ class Product:
     image: str | None = None
 
 
-def _strict_int(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if type(value) is not int:  # bool is an int subclass: reject it too
-        raise TypeError(f"{attribute.name} must be an int, got {type(value).__name__}")
-
-
 @attrs.frozen(kw_only=True)
 class OrderItem:
     """One line of an order. A mergeable item stands for ``quantity`` units of one product."""
 
     pk: int
     status: OrderStatus
-    quantity: int = attrs.field(validator=v.and_(_strict_int, v.ge(1)))
+    quantity: int = attrs.field(default=1, validator=positive_int)
     price: Decimal = attrs.field(validator=non_negative_money)
     product: Product
     #: When the item reached the customer; drives the optional return window.
@@ -121,7 +119,7 @@ class Order:
     """A placed order with its items. Money is ``Decimal`` throughout."""
 
     pk: int
-    number: str = attrs.field(validator=v.min_len(1))
+    number: str = attrs.field(validator=non_empty)
     customer: Customer
     user_email: str
     status: OrderStatus
@@ -140,7 +138,7 @@ class Order:
     shipping_refund_amount: Decimal = attrs.field(
         default=Decimal("0.00"), validator=non_negative_money
     )
-    installment_count: int = attrs.field(default=1, validator=v.ge(1))
+    installment_count: int = attrs.field(default=1, validator=positive_int)
     installment_interest_amount: Decimal = attrs.field(
         default=Decimal("0.00"), validator=non_negative_money
     )
@@ -158,7 +156,7 @@ class Order:
     bank: Bank | None = None
     extra_field: Mapping[str, Any] | None = None
     created_date: datetime = attrs.field(validator=aware_datetime)
-    modified_date: datetime = attrs.field(validator=aware_datetime)
+    modified_date: datetime = attrs.field(default=AS_CREATED, validator=aware_datetime)
     items: tuple[OrderItem, ...] = attrs.field(converter=_order_items, validator=_unique_item_pks)
 
     @property
