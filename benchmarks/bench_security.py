@@ -182,7 +182,7 @@ SMALL_BODY = json.dumps(
 ).encode()
 
 
-def post_big_bodies(port: int, ready: Any, stop: Any, answers: Any, small: bool) -> None:
+def post_big_bodies(port: int, ready: Any, stop: Any, answers: Any, *, small: bool) -> None:
     """Four clients posting maximum-size bodies (or, ``small``, :data:`SMALL_BODY`) until
     ``stop`` is set (``ready`` is set as they start); the statuses they got (0: the server
     closed the connection before the body was sent) go to ``answers``."""
