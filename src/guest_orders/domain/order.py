@@ -10,9 +10,9 @@ from __future__ import annotations
 import decimal
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import attrs
 from attrs import validators as v
@@ -29,6 +29,7 @@ from guest_orders.domain._validators import (
 from guest_orders.domain.codes import CustomerKind, OrderStatus, OrderType, PaymentType
 
 __all__ = [
+    "DECOY_ORDER",
     "Bank",
     "Currency",
     "Customer",
@@ -190,3 +191,35 @@ class Order:
 _EXACT = decimal.Context(prec=decimal.MAX_PREC)
 
 _PAYMENT_PENDING = frozenset({OrderStatus.PAYMENT_WAITING, OrderStatus.WAITING_FOR_PAYMENT})
+
+
+_DECOY_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+
+#: The order a store converts (and the lookup inspects) when no order has the number asked
+#: for, and then throws away: a miss on an unknown number does the work of a miss on a
+#: known number of this shape — a guest's card order of one item, the most common kind —
+#: so that it does not answer sooner (docs/security.md, "Equal work on every miss").
+DECOY_ORDER: Final = Order(
+    pk=0,
+    number="0",
+    customer=Customer(id=0, kind=CustomerKind.GUEST),
+    user_email="decoy@example.com",
+    status=OrderStatus.DELIVERED,
+    currency=Currency(code="TRY"),
+    payment_type=PaymentType.CREDIT_CARD,
+    amount=Decimal("100.00"),
+    shipping_company=ShippingCompany(value="decoy", label="Decoy"),
+    bank=Bank(pk=0, name="Decoy", slug="decoy"),
+    created_date=_DECOY_TIME,
+    modified_date=_DECOY_TIME,
+    items=(
+        OrderItem(
+            pk=0,
+            status=OrderStatus.DELIVERED,
+            quantity=1,
+            price=Decimal("100.00"),
+            product=Product(pk=0, name="Decoy", sku="DECOY"),
+            delivered_date=_DECOY_TIME,
+        ),
+    ),
+)
