@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ from guest_orders.adapters.sqlalchemy import (
     SqlAlchemyImageStore,
     SqlAlchemyStore,
     UtcDateTime,
+    _rows,
     cancellation_request_images,
     cancellation_requests,
     create_schema,
@@ -243,6 +245,9 @@ def seed(store: SqlAlchemyStore, *orders: Order) -> None:
     )
 
 
+RecordStatements = Callable[[sa.Engine], AbstractContextManager[list[str]]]
+
+
 def count_rows(engine: sa.Engine, table: sa.Table) -> int:
     with engine.connect() as connection:
         return int(connection.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
@@ -256,6 +261,33 @@ def count_request_rows(engine: sa.Engine) -> dict[str, int]:
 
 
 # --- round trips ------------------------------------------------------------------------
+
+
+def test_a_miss_does_the_work_of_a_hit(
+    engine: sa.Engine,
+    store: SqlAlchemyStore,
+    record_statements: RecordStatements,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An unknown number sends the statement a known one does and converts as many rows
+    (the decoy's, a one-item order): it does not answer sooner (docs/security.md)."""
+    known = full_order(item_pks=(101,))
+    seed(store, known)
+    converted: list[int] = []
+    convert = _rows.order_from_rows
+
+    def counting(rows: Sequence[Any]) -> Order:
+        converted.append(len(rows))
+        return convert(rows)
+
+    monkeypatch.setattr(_rows, "order_from_rows", counting)
+    sent: dict[str, list[str]] = {}
+    for number in (known.number, "9999999999"):
+        with record_statements(engine) as statements, store.transaction() as repos:
+            repos.orders.find_by_number(number)
+        sent[number] = statements
+    assert sent[known.number] == sent["9999999999"]
+    assert converted == [1, 1]
 
 
 def test_orders_round_trip_with_every_field(store: SqlAlchemyStore) -> None:

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core import checks
 from django.db import connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from guest_orders.contrib.django.checks import mapping_errors
 from guest_orders.contrib.django.mapping import ModelMap
@@ -186,3 +187,17 @@ def test_a_turkish_guest_gets_turkish_messages_with_the_same_codes(
     }
     assert reasons["tr"]["Content-Language"] == "tr"
     assert reasons["tr"].json() == reasons["en"].json()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_miss_sends_the_queries_of_a_hit() -> None:
+    """An unknown number and a known one send the same queries (the order's row, its
+    items' rows by number): a miss does not answer sooner (docs/security.md)."""
+    store = _load()
+    sent: dict[str, list[str]] = {}
+    for number in (CARD.number, "9999999999"):
+        with CaptureQueriesContext(connections["default"]) as queries, store.transaction() as repos:
+            repos.orders.find_by_number(number)
+        sent[number] = [query["sql"].replace(number, "?") for query in queries.captured_queries]
+    assert sent[CARD.number] == sent["9999999999"]
+    assert sum("SELECT" in sql for sql in sent[CARD.number]) == 2

@@ -42,6 +42,7 @@ from guest_orders.contrib.django import models as tables
 from guest_orders.contrib.django.fields import field_of, rows_of
 from guest_orders.contrib.django.mapping import StoreMapping
 from guest_orders.domain import (
+    DECOY_ORDER,
     Address,
     Bank,
     CancellationReason,
@@ -104,6 +105,22 @@ class _Rows:
         return self.mapping.paths(role).get(name)
 
 
+def _decoy_row(rows: _Rows, role: str, value: object) -> dict[str, Any]:
+    """``value``'s fields as :meth:`_Rows.rows` gives ``role``'s, by the mapped domain
+    names (``"product.pk"`` is ``value.product.pk``; a currency is its code)."""
+
+    def at(path: str) -> object:
+        found = value
+        for name in path.split("."):
+            found = getattr(found, name, None)
+        return found.code if isinstance(found, Currency) else found
+
+    return {
+        "pk": getattr(value, "pk", None),
+        **{name: at(name) for name in rows.mapping.paths(role)},
+    }
+
+
 def _given(row: Mapping[str, Any], *names: str) -> dict[str, Any]:
     """The plain fields of ``row`` that are set: a missing or ``None`` value takes the
     domain's default."""
@@ -154,16 +171,24 @@ class DjangoOrderRepository:
         self._rows = rows
 
     def find_by_number(self, number: str) -> Order | None:
+        """Two queries, hit or miss (the order's row, its items' rows by the order's number),
+        and with no order the decoy's rows are converted: an unknown number does the work
+        of a known one (docs/security.md)."""
         number_path = self._rows.path("order", "number")
+        order_path = self._rows.path("item", "order")
         assert number_path is not None
+        assert order_path is not None
         found = self._rows.rows("order", **{number_path: number})
+        item_rows = self._rows.rows("item", **{f"{order_path}__{number_path}": number})
         if len(found) != 1:
+            _order(_decoy_row(self._rows, "order", DECOY_ORDER), [_item(self._decoy_item)])
             return None
         (row,) = found
-        order_path = self._rows.path("item", "order")
-        assert order_path is not None
-        items = [_item(item) for item in self._rows.rows("item", **{order_path: row["pk"]})]
-        return _order(row, items)
+        return _order(row, [_item(item) for item in item_rows])
+
+    @property
+    def _decoy_item(self) -> dict[str, Any]:
+        return _decoy_row(self._rows, "item", DECOY_ORDER.items[0])
 
 
 class DjangoCancellationReasonRepository:
