@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -55,6 +54,7 @@ from guest_orders.domain import (
     ShippingCompany,
 )
 from guest_orders.ports import ActiveRequestExists
+from sql._tables import RecordStatements
 
 NOW = datetime(2024, 6, 15, 12, 0, tzinfo=UTC)
 ISTANBUL = timezone(timedelta(hours=3))
@@ -243,9 +243,6 @@ def seed(store: SqlAlchemyStore, *orders: Order) -> None:
     store.load(
         orders=orders, reasons=reasons(), shipping_companies=companies(), addresses=addresses()
     )
-
-
-RecordStatements = Callable[[sa.Engine], AbstractContextManager[list[str]]]
 
 
 def count_rows(engine: sa.Engine, table: sa.Table) -> int:
