@@ -176,6 +176,17 @@ def test_a_wrong_method_is_a_json_405(client: Client) -> None:
     assert client.post(REASONS)["Allow"] == "GET"
 
 
+def test_outside_these_views_django_answers_its_own_way(client: Client) -> None:
+    """What the how-to says the views do not answer: a path they do not serve, a host
+    Django does not allow."""
+    unknown = _post(client, LOOKUP + "nope/", OWNER)
+    assert unknown.status_code == 404
+    assert unknown["Content-Type"].startswith("text/html")
+    foreign = _post(client, LOOKUP, OWNER, headers={"Host": "shop.example"})
+    assert foreign.status_code == 400
+    assert foreign["Content-Type"].startswith("text/html")
+
+
 def test_guessing_is_throttled_with_retry_after(client: Client) -> None:
     wrong = {**OWNER, "email": "guess@example.com"}
     codes = [_post(client, LOOKUP, wrong).status_code for _ in range(10)]

@@ -35,7 +35,6 @@ from typing import Any, TypeVar, cast
 import attrs
 from django.apps import apps
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, connections, models, transaction
 
 from guest_orders.contrib.django import models as tables
@@ -503,22 +502,24 @@ class DjangoOutbox:
 
 
 class DjangoImageStore:
-    """Images in Django's default file storage, one row of
-    :class:`~guest_orders.contrib.django.models.UploadedImage` each."""
+    """Images in the storage of :class:`~guest_orders.contrib.django.models.UploadedImage`'s
+    ``file`` (Django's default file storage), one row each, named by its ``upload_to``
+    (``guest_orders/<year>/<month>/<random hex>.<extension>``); an image's reference is the
+    storage's URL of the file."""
 
     def __init__(self, using: str) -> None:
         self._using = using
 
     def put(self, image: ImageUpload) -> ImageRef:
         extension = _EXTENSIONS.get(image.media_type, "bin")
-        name = default_storage.save(
-            f"guest_orders/{uuid_module.uuid4().hex}.{extension}", ContentFile(image.content)
+        row = tables.UploadedImage(media_type=image.media_type, description=image.description)
+        # The field names the file (its upload_to) and saves it in its storage.
+        row.file.save(
+            f"{uuid_module.uuid4().hex}.{extension}", ContentFile(image.content), save=False
         )
-        url = default_storage.url(name)
-        tables.UploadedImage.objects.using(self._using).create(
-            file=name, url=url, media_type=image.media_type, description=image.description
-        )
-        return ImageRef(image=url, description=image.description)
+        row.url = row.file.url
+        row.save(using=self._using)
+        return ImageRef(image=row.url, description=image.description)
 
     def delete(self, ref: ImageRef) -> None:
         for row in tables.UploadedImage.objects.using(self._using).filter(url=ref.image):

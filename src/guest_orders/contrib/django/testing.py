@@ -19,6 +19,10 @@ reach), then writes its rows through :meth:`DjangoStore.load
 <guest_orders.contrib.django.store.DjangoStore.load>`. The optional fields the mapping does
 not store are handed over at their default.
 
+While a check runs, Django's default file storage is a temporary directory, removed
+afterwards (:func:`temporary_media`): the images the checks attach never reach the host's
+media storage.
+
 The checks need a **transactional** test database (pytest-django's
 ``django_db(transaction=True)``, Django's ``TransactionTestCase``): the concurrency checks
 write from other threads, with other connections, which cannot see rows a test
@@ -28,6 +32,7 @@ transaction never commits. In a test transaction every check fails at once sayin
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,7 +40,9 @@ from typing import Any, ClassVar
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import connections, models
+from django.test import override_settings
 
 from guest_orders.contrib.django import models as tables
 from guest_orders.contrib.django.fields import field_of, rows_of
@@ -46,7 +53,13 @@ from guest_orders.ports import UnitOfWork
 from guest_orders.testing._seed import Seed
 from guest_orders.testing.contract import AsyncStoreContract, StoreContract, fit_seed
 
-__all__ = ["NOT_TRANSACTIONAL", "AsyncDjangoStoreContract", "DjangoStoreContract", "empty_tables"]
+__all__ = [
+    "NOT_TRANSACTIONAL",
+    "AsyncDjangoStoreContract",
+    "DjangoStoreContract",
+    "empty_tables",
+    "temporary_media",
+]
 
 NOT_TRANSACTIONAL = (
     "The contract suite runs inside a test transaction: its concurrency checks write from "
@@ -93,6 +106,21 @@ def empty_tables(mapping: StoreMapping, using: str = "default") -> None:
         rows_of(model, using).delete()
 
 
+@contextmanager
+def temporary_media() -> Iterator[str]:
+    """Django's default file storage in a new temporary directory (its path given), which
+    is removed with every file in it on leaving: the storage ``STORAGES["default"]``
+    names, whatever it is, is not touched meanwhile. (Settings are process-wide: every
+    thread saves there.)"""
+    with tempfile.TemporaryDirectory(prefix="guest_orders-media-") as location:
+        storage = {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location},
+        }
+        with override_settings(STORAGES={**settings.STORAGES, "default": storage}):
+            yield location
+
+
 class _TestStore(DjangoStore):
     """A store that closes the connection of a thread other than the main one after each
     transaction: the contract's racing threads end without closing theirs, and an open
@@ -121,6 +149,12 @@ class _OnDjango:
     exact_money: ClassVar[bool]
     items_in_pk_order: ClassVar[bool]
     unstored_fields: ClassVar[Collection[str]]
+
+    @pytest.fixture(autouse=True)
+    def temporary_media_storage(self) -> Iterator[str]:
+        """Each check saves images in a temporary directory (:func:`temporary_media`)."""
+        with temporary_media() as location:
+            yield location
 
     def fit(self, seed: Seed) -> Seed:
         return fit_seed(
