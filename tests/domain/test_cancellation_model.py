@@ -50,6 +50,21 @@ def request(**overrides: Any) -> CancellationRequest:
     return CancellationRequest(**fields)
 
 
+def test_a_new_request_gets_its_own_uuid_and_was_never_modified() -> None:
+    def new() -> CancellationRequest:
+        return CancellationRequest(
+            order=1,
+            order_item=2,
+            reason=3,
+            cancellation_type=CancellationType.CANCEL,
+            created_date=NOW,
+        )
+
+    first, second = new(), new()
+    assert first.modified_date == NOW
+    assert first.uuid != second.uuid
+
+
 # --- pickup date ------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from guest_orders.domain import (
     Order,
     OrderItem,
     OrderStatus,
+    PaymentType,
     Product,
     ShippingCompany,
 )
@@ -161,6 +163,34 @@ def test_item_quantity_must_be_a_plain_int(quantity: Any) -> None:
             price=Decimal("1.00"),
             product=Product(pk=1, name="p", sku="s"),
         )
+
+
+def test_an_item_stands_for_one_unit_unless_told() -> None:
+    item = OrderItem(
+        pk=1,
+        status=OrderStatus.APPROVED,
+        price=Decimal("1.00"),
+        product=Product(pk=1, name="p", sku="s"),
+    )
+    assert item.quantity == 1
+
+
+@given(created=st.datetimes(timezones=st.just(UTC)))
+def test_an_order_without_a_modified_date_was_never_modified(created: datetime) -> None:
+    built = Order(
+        pk=1,
+        number="1",
+        customer=Customer(id=1, kind=CustomerKind.GUEST),
+        user_email=GUEST_EMAIL,
+        status=OrderStatus.APPROVED,
+        currency=Currency(code="TRY"),
+        payment_type=PaymentType.CREDIT_CARD,
+        amount=Decimal(1),
+        created_date=created,
+        items=(),
+    )
+    assert built.modified_date == created
+    assert attrs.evolve(built, modified_date=NOW).modified_date == NOW
 
 
 def test_installment_count_is_at_least_one() -> None:

@@ -15,23 +15,13 @@ import sqlalchemy as sa
 from anyio.from_thread import BlockingPortal
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from guest_orders.adapters.sqlalchemy import metadata
 from guest_orders.adapters.sqlalchemy.asyncio import AsyncSqlAlchemyStore, make_async_engine
 from guest_orders.domain import Address, CancellationReason, EasyReturnShippingCompany, Order
 from guest_orders.ports import AsyncUnitOfWork
 from guest_orders.testing.contract import AsyncStoreContract
+from sql._tables import empty_tables
 
 pytestmark = pytest.mark.slow  # about a minute per backend
-
-
-def _empty(connection: sa.Connection) -> None:
-    tables = metadata.sorted_tables
-    if connection.dialect.name == "postgresql":
-        names = ", ".join(table.name for table in tables)
-        connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY")
-    else:
-        for table in reversed(tables):
-            connection.execute(sa.delete(table))
 
 
 class TestAsyncSqlAlchemyStore(AsyncStoreContract):
@@ -58,7 +48,7 @@ class TestAsyncSqlAlchemyStore(AsyncStoreContract):
         addresses: Sequence[Address],
     ) -> AsyncUnitOfWork:
         async with self.engine.begin() as connection:
-            await connection.run_sync(_empty)
+            await connection.run_sync(empty_tables)
         store = AsyncSqlAlchemyStore(self.engine)
         await store.load(
             orders=orders,

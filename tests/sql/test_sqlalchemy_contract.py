@@ -12,23 +12,13 @@ from collections.abc import Sequence
 import pytest
 import sqlalchemy as sa
 
-from guest_orders.adapters.sqlalchemy import SqlAlchemyStore, metadata
+from guest_orders.adapters.sqlalchemy import SqlAlchemyStore
 from guest_orders.domain import Address, CancellationReason, EasyReturnShippingCompany, Order
 from guest_orders.ports import UnitOfWork
 from guest_orders.testing.contract import StoreContract
+from sql._tables import empty_tables
 
 pytestmark = pytest.mark.slow  # about a minute per backend
-
-
-def _empty(engine: sa.Engine) -> None:
-    tables = metadata.sorted_tables
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(table.name for table in tables)
-            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY")
-        else:
-            for table in reversed(tables):
-                connection.execute(sa.delete(table))
 
 
 class TestSqlAlchemyStore(StoreContract):
@@ -52,7 +42,8 @@ class TestSqlAlchemyStore(StoreContract):
         shipping_companies: Sequence[EasyReturnShippingCompany],
         addresses: Sequence[Address],
     ) -> UnitOfWork:
-        _empty(self.engine)
+        with self.engine.begin() as connection:
+            empty_tables(connection)
         store = SqlAlchemyStore(self.engine)
         store.load(
             orders=orders,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,8 +12,7 @@ import sqlalchemy as sa
 
 from guest_orders.adapters.sqlalchemy import SqlAlchemyStore, create_schema, make_engine
 from guest_orders.domain import Address
-
-RecordStatements = Callable[[sa.Engine], AbstractContextManager[list[str]]]
+from sql._tables import RecordStatements
 
 
 def _sqlite(tmp_path: Path, **kwargs: object) -> sa.Engine:

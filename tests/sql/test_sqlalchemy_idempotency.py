@@ -8,7 +8,7 @@ import functools
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -67,13 +67,13 @@ from guest_orders.ports import IdempotencyKeyExists
 from guest_orders.service import GuestOrders
 from guest_orders.throttling import NoAttemptLimiter
 from guest_orders.use_cases import request_cancellation
+from sql._tables import RecordStatements
 
 KEY = "retry-7f3c9a"
 PNG_URL = "data:image/png;base64,iVBORw0KGgoAAAAAAAAAAA=="
 POLICY = Policy(max_bulk_items=200)
 THREADS = 32
 
-RecordStatements = Callable[[sa.Engine], AbstractContextManager[list[str]]]
 T = TypeVar("T")
 
 

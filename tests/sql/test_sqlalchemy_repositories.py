@@ -22,6 +22,7 @@ from guest_orders.adapters.sqlalchemy import (
     SqlAlchemyImageStore,
     SqlAlchemyStore,
     UtcDateTime,
+    _rows,
     cancellation_request_images,
     cancellation_requests,
     create_schema,
@@ -53,6 +54,7 @@ from guest_orders.domain import (
     ShippingCompany,
 )
 from guest_orders.ports import ActiveRequestExists
+from sql._tables import RecordStatements
 
 NOW = datetime(2024, 6, 15, 12, 0, tzinfo=UTC)
 ISTANBUL = timezone(timedelta(hours=3))
@@ -256,6 +258,33 @@ def count_request_rows(engine: sa.Engine) -> dict[str, int]:
 
 
 # --- round trips ------------------------------------------------------------------------
+
+
+def test_a_miss_does_the_work_of_a_hit(
+    engine: sa.Engine,
+    store: SqlAlchemyStore,
+    record_statements: RecordStatements,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An unknown number sends the statement a known one does and converts as many rows
+    (the decoy's, a one-item order): it does not answer sooner (docs/security.md)."""
+    known = full_order(item_pks=(101,))
+    seed(store, known)
+    converted: list[int] = []
+    convert = _rows.order_from_rows
+
+    def counting(rows: Sequence[Any]) -> Order:
+        converted.append(len(rows))
+        return convert(rows)
+
+    monkeypatch.setattr(_rows, "order_from_rows", counting)
+    sent: dict[str, list[str]] = {}
+    for number in (known.number, "9999999999"):
+        with record_statements(engine) as statements, store.transaction() as repos:
+            repos.orders.find_by_number(number)
+        sent[number] = statements
+    assert sent[known.number] == sent["9999999999"]
+    assert converted == [1, 1]
 
 
 def test_orders_round_trip_with_every_field(store: SqlAlchemyStore) -> None:

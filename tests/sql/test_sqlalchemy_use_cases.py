@@ -14,7 +14,7 @@ import functools
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -61,6 +61,7 @@ from guest_orders.errors import InvalidRequest, OrderNotFound
 from guest_orders.policy import Policy
 from guest_orders.ports import ActiveRequestExists
 from guest_orders.use_cases import lookup_order, request_cancellation
+from sql._tables import RecordStatements
 
 NOW = datetime(2024, 6, 15, 12, 0, tzinfo=UTC)
 NUMBER = "2745403029312170"
@@ -74,7 +75,6 @@ ACTIVE_EXISTS = "cancellation_request_100_1"
 THREADS = 32
 ROUNDS = 20
 
-RecordStatements = Callable[[sa.Engine], AbstractContextManager[list[str]]]
 T = TypeVar("T")
 
 

@@ -160,7 +160,7 @@ def test_every_problem_is_reported_at_once() -> None:
     [
         (_set(["orders", 1, "number"], "2745403029312170"), "orders[1]", "also at orders[0]"),
         (_set(["orders", 1, "items", 0, "pk"], 1001), "orders[1].items[0].pk", "taken"),
-        (_set(["orders", 1, "items", 1, "pk"], 2001), "orders[1]", "distinct"),
+        (_set(["orders", 1, "items", 1, "pk"], 2001), "orders[1].items", "distinct"),
         (_set(["addresses", 1, "pk"], 1), "addresses[1]", "also at addresses[0]"),
         (
             _set(["cancellation_requests", 0, "order_item"], 9),

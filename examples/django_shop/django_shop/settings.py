@@ -92,3 +92,13 @@ if os.environ.get("GUEST_ORDERS_TEST_REDIS_URL"):
     }
 
 GUEST_ORDERS = {"MAPPING": "shop.guest_orders.MAPPING"}  # guest_orders
+
+# guest_orders logs to its logger, "guest_orders" (a view's unexpected error with its
+# traceback, refused attempts, the relay's failures), with no handler of its own:
+# Django's default LOGGING shows none of it.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"guest_orders": {"handlers": ["console"], "level": "INFO"}},
+}

@@ -1,4 +1,4 @@
-"""Where the shop keeps what guest_orders needs: the mapping (counted in the 60 lines)."""
+"""Where the shop keeps what guest_orders needs: the mapping, most of its guest_orders code."""
 
 from guest_orders import CustomerKind, PaymentType
 from guest_orders.contrib.django.mapping import ModelMap, StoreMapping

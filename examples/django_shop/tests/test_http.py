@@ -1,24 +1,31 @@
-"""The three endpoints and the reasons over HTTP: through Django's test client (every
-answer JSON, also where Django would answer HTML) and through a real server process."""
+"""The three endpoints and the reasons over HTTP: the sync views and the async views
+alike, through Django's test clients (every answer JSON, also where Django would answer
+HTML) and through a real server process, WSGI and ASGI."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from asgiref.sync import iscoroutinefunction
 from django.core.cache import cache
-from django.test import Client
+from django.test import AsyncClient, Client
+from django.urls import resolve
 
+from conftest import serve_async_views
 from guest_orders.contrib.django.store import DjangoStore
 from guest_orders.testing import example_seed
 from shop.guest_orders import MAPPING
@@ -33,7 +40,8 @@ OWNER = {"number": CARD.number, "email": CARD.user_email}
 
 
 @pytest.fixture
-def client(transactional_db: None) -> Client:
+def shop(transactional_db: None) -> None:
+    """The example data, committed: the async views' store reads it from other threads."""
     cache.clear()
     DjangoStore(MAPPING).load(
         orders=SEED.orders,
@@ -41,8 +49,13 @@ def client(transactional_db: None) -> Client:
         shipping_companies=SEED.shipping_companies,
         addresses=SEED.addresses,
     )
+
+
+@pytest.fixture
+def client(shop: None, make_client: Callable[..., Client]) -> Client:
+    """A client of the sync views, then of the async views."""
     # The endpoints are CSRF-exempt: a client that enforces CSRF checks gets through.
-    return Client(enforce_csrf_checks=True)
+    return make_client(enforce_csrf_checks=True)
 
 
 def _post(client: Client, path: str, body: Any, **extra: Any) -> Any:
@@ -96,9 +109,9 @@ def test_reasons(client: Client) -> None:
 
 def test_cancellation_is_created_once_per_idempotency_key(client: Client) -> None:
     body = {**OWNER, "order_item": 1001, "reason": 1, "cancellation_type": "cancel"}
-    first = _post(client, CANCEL, body, HTTP_IDEMPOTENCY_KEY="k-1")
+    first = _post(client, CANCEL, body, headers={"Idempotency-Key": "k-1"})
     assert first.status_code == 201, first.content
-    again = _post(client, CANCEL.rstrip("/"), body, HTTP_IDEMPOTENCY_KEY="k-1")
+    again = _post(client, CANCEL.rstrip("/"), body, headers={"Idempotency-Key": "k-1"})
     assert again.status_code == 201
     assert again.json() == first.json()
     conflict = _post(client, CANCEL, body)
@@ -163,6 +176,17 @@ def test_a_wrong_method_is_a_json_405(client: Client) -> None:
     assert client.post(REASONS)["Allow"] == "GET"
 
 
+def test_outside_these_views_django_answers_its_own_way(client: Client) -> None:
+    """What the how-to says the views do not answer: a path they do not serve, a host
+    Django does not allow."""
+    unknown = _post(client, LOOKUP + "nope/", OWNER)
+    assert unknown.status_code == 404
+    assert unknown["Content-Type"].startswith("text/html")
+    foreign = _post(client, LOOKUP, OWNER, headers={"Host": "shop.example"})
+    assert foreign.status_code == 400
+    assert foreign["Content-Type"].startswith("text/html")
+
+
 def test_guessing_is_throttled_with_retry_after(client: Client) -> None:
     wrong = {**OWNER, "email": "guess@example.com"}
     codes = [_post(client, LOOKUP, wrong).status_code for _ in range(10)]
@@ -170,6 +194,51 @@ def test_guessing_is_throttled_with_retry_after(client: Client) -> None:
     throttled = _post(client, LOOKUP, OWNER)  # even the right email now waits
     _assert_json_error(throttled, 429, "too_many_attempts")
     assert 1 <= int(throttled["Retry-After"]) <= 15 * 60
+
+
+def test_the_asgi_urls_serve_the_same_paths_with_async_views(settings: Any) -> None:
+    paths = [LOOKUP, CANCEL, BULK, REASONS]
+    sync_views = [resolve(path).func for path in paths]
+    serve_async_views(settings)
+    for path, sync_view in zip(paths, sync_views, strict=True):
+        for spelling in (path, path.rstrip("/")):
+            view = resolve(spelling).func
+            assert iscoroutinefunction(view), spelling
+            assert view.__name__ == f"async_{sync_view.__name__}"
+
+
+def test_the_async_views_leave_the_event_loop_free_during_a_store_call(
+    shop: None, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two lookups on one event loop, each made to wait inside its store transaction
+    (in the transaction's thread) until the other is inside its own: both answer only if
+    a store call leaves the loop free to start the other request."""
+    serve_async_views(settings)
+    both_inside = threading.Barrier(2)
+    transaction = DjangoStore.transaction
+
+    @contextmanager
+    def meeting(store: DjangoStore, *, read_only: bool = False) -> Iterator[Any]:
+        both_inside.wait(timeout=30)  # a guard against hanging: broken, the lookup fails
+        with transaction(store, read_only=read_only) as repositories:
+            yield repositories
+
+    monkeypatch.setattr(DjangoStore, "transaction", meeting)
+
+    async def two_lookups() -> list[Any]:
+        return list(
+            await asyncio.gather(
+                *(
+                    AsyncClient().post(LOOKUP, json.dumps(OWNER), content_type="application/json")
+                    for _ in range(2)
+                )
+            )
+        )
+
+    responses = asyncio.run(two_lookups())
+    assert [response.status_code for response in responses] == [200, 200]
+    assert [response.json()[0]["number"] for response in responses] == [CARD.number] * 2
+    assert not both_inside.broken
 
 
 # --------------------------------------------------------------- a real server process
@@ -182,23 +251,31 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """``manage.py runserver`` on a fresh SQLite file with the example data."""
+@pytest.fixture(params=["wsgi", "asgi"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The shop on a fresh SQLite file with the example data: ``manage.py runserver``
+    (WSGI, the sync views), then uvicorn on ``django_shop.asgi`` (the async views)."""
     project = Path(__file__).resolve().parent.parent
     env = {
         **os.environ,
         "DJANGO_SHOP_SQLITE": str(tmp_path / "shop.sqlite3"),
         "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
-        "DJANGO_SETTINGS_MODULE": "django_shop.settings",
     }
     env.pop("GUEST_ORDERS_TEST_POSTGRES_URL", None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # each entry point names its own
     manage = [sys.executable, str(project / "manage.py")]
-    for command in (["migrate", "--verbosity", "0"], ["load_example_data"]):
-        subprocess.run([*manage, *command], env=env, cwd=project, check=True, timeout=120)
+    for step in (["migrate", "--verbosity", "0"], ["load_example_data"]):
+        subprocess.run([*manage, *step], env=env, cwd=project, check=True, timeout=120)
     port = _free_port()
+    if request.param == "wsgi":
+        command = [*manage, "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"]
+    else:
+        command = [
+            *[sys.executable, "-m", "uvicorn", "django_shop.asgi:application"],
+            *["--port", str(port), "--lifespan", "off", "--ws", "none"],
+        ]
     process = subprocess.Popen(
-        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
+        command,
         env=env,
         cwd=project,
         stdout=subprocess.DEVNULL,

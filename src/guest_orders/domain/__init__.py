@@ -34,6 +34,7 @@ from guest_orders.domain.idempotency import (
     is_valid_idempotency_key,
 )
 from guest_orders.domain.order import (
+    DECOY_ORDER,
     Bank,
     Currency,
     Customer,
@@ -46,6 +47,7 @@ from guest_orders.domain.snapshot import ItemEligibility, OrderSnapshot
 
 __all__ = [
     "CANCELLATION_REQUESTED",
+    "DECOY_ORDER",
     "MAX_IDEMPOTENCY_KEY_LENGTH",
     "Address",
     "Bank",

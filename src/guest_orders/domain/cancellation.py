@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 import attrs
 from attrs import validators as v
 
-from guest_orders.domain._validators import aware_datetime, positive_int_or_none
+from guest_orders.domain._validators import AS_CREATED, aware_datetime, positive_int_or_none
 from guest_orders.domain.codes import CancellationRequestStatus, CancellationType
 from guest_orders.domain.order import ShippingCompany
 
@@ -97,18 +97,17 @@ class Address:
         return f"Address(pk={self.pk!r})"
 
 
-def _start_before_end(instance: PickupDate, _attribute: object, end: time) -> None:
-    if not instance.start < end:
-        raise ValueError("pickup hour range must start before it ends")
-
-
 @attrs.frozen(kw_only=True)
 class PickupDate:
     """When a carrier should pick a return up: a date and an hour range."""
 
     date: date
     start: time
-    end: time = attrs.field(validator=_start_before_end)
+    end: time
+
+    def __attrs_post_init__(self) -> None:  # a rule between two fields
+        if not self.start < self.end:
+            raise ValueError("pickup hour range must start before it ends")
 
 
 @attrs.frozen(kw_only=True)
@@ -148,7 +147,7 @@ class CancellationRequest:
     """
 
     id: int | None = None
-    uuid: uuid_module.UUID
+    uuid: uuid_module.UUID = attrs.field(factory=uuid_module.uuid4)
     order: int
     order_item: int
     reason: int
@@ -164,7 +163,7 @@ class CancellationRequest:
     images: tuple[ImageRef, ...] = attrs.field(default=(), converter=_image_refs)
     fully_refund_as_loyalty_money: bool = False
     created_date: datetime = attrs.field(validator=aware_datetime)
-    modified_date: datetime = attrs.field(validator=aware_datetime)
+    modified_date: datetime = attrs.field(default=AS_CREATED, validator=aware_datetime)
 
     @property
     def is_active(self) -> bool:

@@ -469,7 +469,7 @@ def _unstore(value: Any, path: str) -> Any:
         raise ValueError(f"{head!r} is required: a store must keep it")
     default: Any = field.default
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]  # attrs' Factory is a class
-        default = default.factory()
+        default = default.factory(value) if default.takes_self else default.factory()
     return attrs.evolve(value, **{head: default})
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from guest_orders.domain import LookupQuery, Order, OrderSnapshot
+from guest_orders.domain import DECOY_ORDER, LookupQuery, Order, OrderSnapshot
 from guest_orders.domain.emails import emails_match
 from guest_orders.errors import OrderNotFound
 from guest_orders.policy import EmailMatch, Policy
@@ -25,19 +25,20 @@ def load_owned_order(query: LookupQuery, *, policy: Policy, clock: Clock) -> Ste
     no early exit that would time differently.
     """
     order = yield from find_order(query.number)
-    # With no order, the guest's email is compared with itself: the same validation work
-    # as against a stored address of its length. (A fixed decoy took another path: an
-    # invalid one took validation's cheaper error path, and any fixed one has its own
-    # length; either way an unknown number answered measurably faster.)
-    stored_email = order.user_email if order is not None else query.email
+    # With no order, the decoy's attributes are read in its place, and the guest's email is
+    # compared with itself: the same validation work as against a stored address of its
+    # length. (The decoy's own address took another path: any fixed one has its own
+    # length, and an invalid one took validation's cheaper error path.)
+    found = order if order is not None else DECOY_ORDER
+    stored_email = found.user_email if order is not None else query.email
     # The guest's email, normalized by the wire layer, is compared as it is (validated only
-    # when it is not in a normalized form); the stored one, or the decoy, always is.
+    # when it is not in a normalized form); the stored one, or the guest's, always is.
     email_ok = emails_match(
         query.email,
         stored_email,
         fold_local_ascii=policy.email_match is EmailMatch.CASE_INSENSITIVE,
     )
-    is_guest = order is not None and order.customer.is_guest
+    is_guest = found.customer.is_guest and order is not None
     owned: Order | None = order if (email_ok and is_guest) else None
 
     item_pks = [item.pk for item in owned.items] if owned is not None else []

@@ -107,6 +107,16 @@ def item_rows(order: Order) -> Iterator[dict[str, Any]]:
         }
 
 
+def joined_rows(order: Order) -> list[dict[str, Any]]:
+    """The rows ``orders LEFT JOIN order_items`` gives for ``order`` (the inverse of
+    :func:`order_from_rows`)."""
+    head = order_row(order)
+    return [
+        {**head, **{f"{ITEM_PREFIX}{name}": value for name, value in item.items()}}
+        for item in item_rows(order)
+    ]
+
+
 def order_from_rows(rows: Sequence[RowLike]) -> Order:
     """One order from the rows of ``orders LEFT JOIN order_items`` (one row per item, or
     one row with NULL item columns for an order without items)."""

@@ -3,11 +3,13 @@ guest order endpoints over the host's own models.
 
 - :mod:`~guest_orders.contrib.django.mapping`: :class:`StoreMapping` and
   :class:`ModelMap`, where the host's models keep the domain;
-- :mod:`~guest_orders.contrib.django.store`: :class:`DjangoStore`, every port over them;
+- :mod:`~guest_orders.contrib.django.store`: :class:`DjangoStore`, every port over them,
+  and :class:`AsyncDjangoStore`, the same for async views;
 - :mod:`~guest_orders.contrib.django.views` and :mod:`~guest_orders.contrib.django.urls`:
-  the endpoints, ``path("", include("guest_orders.contrib.django.urls"))``;
+  the endpoints, ``path("", include("guest_orders.contrib.django.urls"))``; under ASGI
+  the async views, ``include("guest_orders.contrib.django.async_urls")``;
 - :mod:`~guest_orders.contrib.django.limiter`: :class:`CacheAttemptLimiter` on Django's
-  cache framework;
+  cache framework, and :class:`AsyncCacheAttemptLimiter`;
 - :mod:`~guest_orders.contrib.django.models` and ``admin``: the library's own tables and
   their admin;
 - :mod:`~guest_orders.contrib.django.testing`: the contract suite over a mapping.

@@ -1,13 +1,18 @@
-"""The Django admin for cancellation requests: list, filter by status, type and date;
+"""The Django admin for cancellation requests: list, filter by status, type and date,
+search by order number (the host's, through the mapping), order or item pk, or uuid;
 staff change the status, everything else is read-only and personal data is masked."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from guest_orders.contrib.django.conf import get_mapping, setting
+from guest_orders.contrib.django.fields import rows_of
 from guest_orders.contrib.django.models import (
     CancellationRequestImageRecord,
     CancellationRequestRecord,
@@ -25,6 +30,14 @@ class ImageInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def _orders_numbered(number: str) -> list[int]:
+    """The pks of the host's orders numbered exactly ``number`` (through the mapping)."""
+    mapping = get_mapping()
+    number_path = mapping.paths("order")["number"]
+    orders = rows_of(apps.get_model(mapping.order.model), setting("DATABASE"))
+    return list(orders.filter(**{number_path: number}).values_list("pk", flat=True))
 
 
 @admin.register(CancellationRequestRecord)
@@ -73,6 +86,19 @@ class CancellationRequestAdmin(admin.ModelAdmin):
     @admin.display(description="Account holder")
     def masked_holder_name(self, obj: CancellationRequestRecord) -> str:
         return mask_holder_name(obj.holder_name) if obj.holder_name else "-"
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        """The requests the search fields match, and those of the order whose number is
+        the term: staff type the number the guest quotes, not the order's pk."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        number = search_term.strip()
+        if number:
+            orders = _orders_numbered(number)
+            if orders:
+                found |= queryset.filter(order_id__in=orders)
+        return found, may_have_duplicates
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # requests come from guests, through the endpoints

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -26,10 +26,14 @@ from django.utils.module_loading import import_string
 
 from guest_orders.contrib.django.mapping import StoreMapping
 from guest_orders.policy import Policy
-from guest_orders.service import GuestOrders
+from guest_orders.service import AsyncGuestOrders, GuestOrders
 from guest_orders.throttling import AttemptLimits
 
-__all__ = ["DEFAULTS", "get_mapping", "get_service", "setting"]
+if TYPE_CHECKING:  # imported where used: the store needs the app registry
+    from guest_orders.contrib.django.limiter import CacheAttemptLimiter
+    from guest_orders.contrib.django.store import DjangoStore
+
+__all__ = ["DEFAULTS", "get_async_service", "get_mapping", "get_service", "setting"]
 
 #: Every setting and its default.
 DEFAULTS: Final[dict[str, Any]] = {
@@ -64,19 +68,38 @@ def get_mapping() -> StoreMapping:
     return mapping
 
 
+def _parts() -> tuple[DjangoStore, CacheAttemptLimiter, Policy]:
+    """The store, the limiter and the policy the settings name."""
+    from guest_orders.contrib.django.limiter import CacheAttemptLimiter  # noqa: PLC0415
+    from guest_orders.contrib.django.store import DjangoStore  # noqa: PLC0415
+
+    limits = setting("LIMITS") or AttemptLimits()
+    return (
+        DjangoStore(get_mapping(), using=setting("DATABASE")),
+        CacheAttemptLimiter(alias=setting("CACHE"), limits=limits),
+        setting("POLICY") or Policy(),
+    )
+
+
 @functools.cache
 def get_service() -> GuestOrders:
     """The one :class:`guest_orders.GuestOrders` the views call, built from the settings
     on first use."""
-    from guest_orders.contrib.django.limiter import CacheAttemptLimiter  # noqa: PLC0415
-    from guest_orders.contrib.django.store import DjangoStore  # noqa: PLC0415
+    store, limiter, policy = _parts()
+    return GuestOrders(store=store, limiter=limiter, policy=policy)
 
-    policy = setting("POLICY") or Policy()
-    limits = setting("LIMITS") or AttemptLimits()
-    return GuestOrders(
-        store=DjangoStore(get_mapping(), using=setting("DATABASE")),
-        policy=policy,
-        limiter=CacheAttemptLimiter(alias=setting("CACHE"), limits=limits),
+
+@functools.cache
+def get_async_service() -> AsyncGuestOrders:
+    """The one :class:`guest_orders.AsyncGuestOrders` the async views await: the same
+    settings, behind :class:`~guest_orders.contrib.django.store.AsyncDjangoStore` and
+    :class:`~guest_orders.contrib.django.limiter.AsyncCacheAttemptLimiter`."""
+    from guest_orders.contrib.django.limiter import AsyncCacheAttemptLimiter  # noqa: PLC0415
+    from guest_orders.contrib.django.store import AsyncDjangoStore  # noqa: PLC0415
+
+    store, limiter, policy = _parts()
+    return AsyncGuestOrders(
+        store=AsyncDjangoStore(store), limiter=AsyncCacheAttemptLimiter(limiter), policy=policy
     )
 
 
@@ -84,3 +107,4 @@ def get_service() -> GuestOrders:
 def _reset(*, setting: str, **_kwargs: Any) -> None:
     if setting == "GUEST_ORDERS":
         get_service.cache_clear()
+        get_async_service.cache_clear()

@@ -6,10 +6,14 @@ only under a per-key lock taken with ``cache.add`` — atomic on the shared back
 two processes can both take a key's last free attempt. Locks are taken in sorted order
 (no deadlock) and expire after ``lock_timeout`` seconds should their holder die. The file
 and database cache backends' ``add`` is not atomic under concurrency: do not use them here.
+
+:class:`AsyncCacheAttemptLimiter` is the same limiter for
+:class:`guest_orders.AsyncGuestOrders`: each of its calls runs in a worker thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Iterator, Sequence
@@ -23,7 +27,7 @@ from guest_orders.errors import TooManyAttempts
 from guest_orders.ports import AttemptReservation, Clock
 from guest_orders.throttling import AttemptLimits, retry_after
 
-__all__ = ["CacheAttemptLimiter", "LimiterBusy"]
+__all__ = ["AsyncCacheAttemptLimiter", "CacheAttemptLimiter", "LimiterBusy"]
 
 
 class LimiterBusy(TooManyAttempts):
@@ -134,3 +138,28 @@ class CacheAttemptLimiter:
             for entry in entries.values():
                 self._prune(entry, now)
                 entry["in_flight"].pop(reservation.token, None)
+
+
+class AsyncCacheAttemptLimiter:
+    """``limiter`` (a :class:`CacheAttemptLimiter`) behind
+    :class:`guest_orders.ports.AsyncAttemptLimiter`, sharing its counts.
+
+    Each call runs the sync method in a worker thread (:func:`asyncio.to_thread`), locks,
+    waits and all, so the event loop never waits on the cache. Django's own async cache
+    methods (``aadd``, ``aincr``...) do no better: on every built-in backend they run the
+    sync ones in a thread too, one thread hop per cache call where this takes one per
+    limiter call.
+    """
+
+    def __init__(self, limiter: CacheAttemptLimiter) -> None:
+        #: The wrapped sync limiter.
+        self.sync = limiter
+
+    async def reserve(self, keys: Sequence[str]) -> AttemptReservation:
+        return await asyncio.to_thread(self.sync.reserve, keys)
+
+    async def confirm(self, reservation: AttemptReservation) -> None:
+        await asyncio.to_thread(self.sync.confirm, reservation)
+
+    async def release(self, reservation: AttemptReservation) -> None:
+        await asyncio.to_thread(self.sync.release, reservation)

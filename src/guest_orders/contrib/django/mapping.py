@@ -12,7 +12,9 @@ Enumerations are stored by their value unless ``values`` maps them to the host's
 from __future__ import annotations
 
 import enum
+import typing
 from collections.abc import Mapping
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -21,6 +23,8 @@ import attrs
 from guest_orders.domain import (
     CancellationType,
     CustomerKind,
+    Order,
+    OrderItem,
     OrderStatus,
     OrderType,
     PaymentType,
@@ -120,6 +124,26 @@ ENUMS: Final[Mapping[str, Mapping[str, type[enum.Enum]]]] = {
 }
 
 
+def _decimals(domain_class: type) -> frozenset[str]:
+    """The fields of ``domain_class`` that hold a ``Decimal`` (or ``None``)."""
+    return frozenset(
+        name
+        for name, hint in typing.get_type_hints(domain_class).items()
+        if Decimal in (hint, *typing.get_args(hint))
+    )
+
+
+#: The domain fields that hold money (or a rate) as a ``Decimal``, by role: the host's
+#: field must be a decimal one.
+DECIMALS: Final[Mapping[str, frozenset[str]]] = {
+    "order": _decimals(Order),
+    "item": _decimals(OrderItem),
+    "reason": frozenset(),
+    "carrier": frozenset(),
+    "address": frozenset(),
+}
+
+
 def _frozen_map(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(value))
 
@@ -133,7 +157,9 @@ class ModelMap:
         fields: domain field -> field path on ``model`` (``"buyer__is_guest"``), or
             ``None`` when the host does not store it. Unnamed fields keep their default path.
         values: domain field -> ``{domain enum member: stored value}`` for an enumeration
-            the host stores its own way (every member it can hold must be listed).
+            the host stores its own way: every member of the domain's enumeration (writing
+            needs one, the contract suite writes each), and every value the host stores
+            (reading needs one).
         ordering: the ``order_by`` of the items of an order (item model only).
         only_named: when true, the optional fields not named in ``fields`` are not stored
             (instead of being looked for at their default path).
@@ -185,6 +211,18 @@ class StoreMapping:
             for role, model_map in self.roles().items()
             for name in [*model_map.fields, *model_map.values]
             if name not in _FIELDS[role]
+        ]
+
+    def unmapped_members(self) -> list[tuple[str, str, enum.Enum]]:
+        """``(role, field, member)`` for every member of a domain enumeration that a
+        ``values`` table gives no stored value: writing it would fail."""
+        return [
+            (role, name, member)
+            for role, model_map in self.roles().items()
+            for name, table in model_map.values.items()
+            if name in ENUMS[role]
+            for member in ENUMS[role][name]
+            if member not in table
         ]
 
     def unstored_required(self) -> list[str]:

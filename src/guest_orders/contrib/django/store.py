@@ -5,26 +5,43 @@
 the host already runs one, as with ``ATOMIC_REQUESTS``). The one-active-request rule is
 the conditional unique constraint of the app's ``CancellationRequestRecord`` model; its
 ``IntegrityError`` becomes :class:`guest_orders.ActiveRequestExists`.
+
+:class:`AsyncDjangoStore` is the same store behind
+:class:`guest_orders.ports.AsyncUnitOfWork`, for :class:`guest_orders.AsyncGuestOrders`
+and the async views: each transaction in a thread of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 import uuid as uuid_module
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, TypeVar, cast
 
 import attrs
 from django.apps import apps
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 
 from guest_orders.contrib.django import models as tables
 from guest_orders.contrib.django.fields import field_of, rows_of
 from guest_orders.contrib.django.mapping import StoreMapping
 from guest_orders.domain import (
+    DECOY_ORDER,
     Address,
     Bank,
     CancellationReason,
@@ -47,10 +64,12 @@ from guest_orders.domain import (
     ShippingCompany,
     StoredEvent,
 )
-from guest_orders.ports import ActiveRequestExists, IdempotencyKeyExists
+from guest_orders.ports import ActiveRequestExists, AsyncRepositories, IdempotencyKeyExists
 from guest_orders.wire.events import parse_event, render_event
 
-__all__ = ["DjangoStore"]
+__all__ = ["AsyncDjangoStore", "DjangoStore"]
+
+T = TypeVar("T")
 
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 
@@ -83,6 +102,22 @@ class _Rows:
 
     def path(self, role: str, name: str) -> str | None:
         return self.mapping.paths(role).get(name)
+
+
+def _decoy_row(rows: _Rows, role: str, value: object) -> dict[str, Any]:
+    """``value``'s fields as :meth:`_Rows.rows` gives ``role``'s, by the mapped domain
+    names (``"product.pk"`` is ``value.product.pk``; a currency is its code)."""
+
+    def at(path: str) -> object:
+        found = value
+        for name in path.split("."):
+            found = getattr(found, name, None)
+        return found.code if isinstance(found, Currency) else found
+
+    return {
+        "pk": getattr(value, "pk", None),
+        **{name: at(name) for name in rows.mapping.paths(role)},
+    }
 
 
 def _given(row: Mapping[str, Any], *names: str) -> dict[str, Any]:
@@ -135,16 +170,24 @@ class DjangoOrderRepository:
         self._rows = rows
 
     def find_by_number(self, number: str) -> Order | None:
+        """Two queries, hit or miss (the order's row, its items' rows by the order's number),
+        and with no order the decoy's rows are converted: an unknown number does the work
+        of a known one (docs/security.md)."""
         number_path = self._rows.path("order", "number")
+        order_path = self._rows.path("item", "order")
         assert number_path is not None
+        assert order_path is not None
         found = self._rows.rows("order", **{number_path: number})
+        item_rows = self._rows.rows("item", **{f"{order_path}__{number_path}": number})
         if len(found) != 1:
+            _order(_decoy_row(self._rows, "order", DECOY_ORDER), [_item(self._decoy_item)])
             return None
         (row,) = found
-        order_path = self._rows.path("item", "order")
-        assert order_path is not None
-        items = [_item(item) for item in self._rows.rows("item", **{order_path: row["pk"]})]
-        return _order(row, items)
+        return _order(row, [_item(item) for item in item_rows])
+
+    @property
+    def _decoy_item(self) -> dict[str, Any]:
+        return _decoy_row(self._rows, "item", DECOY_ORDER.items[0])
 
 
 class DjangoCancellationReasonRepository:
@@ -459,22 +502,24 @@ class DjangoOutbox:
 
 
 class DjangoImageStore:
-    """Images in Django's default file storage, one row of
-    :class:`~guest_orders.contrib.django.models.UploadedImage` each."""
+    """Images in the storage of :class:`~guest_orders.contrib.django.models.UploadedImage`'s
+    ``file`` (Django's default file storage), one row each, named by its ``upload_to``
+    (``guest_orders/<year>/<month>/<random hex>.<extension>``); an image's reference is the
+    storage's URL of the file."""
 
     def __init__(self, using: str) -> None:
         self._using = using
 
     def put(self, image: ImageUpload) -> ImageRef:
         extension = _EXTENSIONS.get(image.media_type, "bin")
-        name = default_storage.save(
-            f"guest_orders/{uuid_module.uuid4().hex}.{extension}", ContentFile(image.content)
+        row = tables.UploadedImage(media_type=image.media_type, description=image.description)
+        # The field names the file (its upload_to) and saves it in its storage.
+        row.file.save(
+            f"{uuid_module.uuid4().hex}.{extension}", ContentFile(image.content), save=False
         )
-        url = default_storage.url(name)
-        tables.UploadedImage.objects.using(self._using).create(
-            file=name, url=url, media_type=image.media_type, description=image.description
-        )
-        return ImageRef(image=url, description=image.description)
+        row.url = row.file.url
+        row.save(using=self._using)
+        return ImageRef(image=row.url, description=image.description)
 
     def delete(self, ref: ImageRef) -> None:
         for row in tables.UploadedImage.objects.using(self._using).filter(url=ref.image):
@@ -585,6 +630,93 @@ class DjangoStore:
                 rows_of(target, self.using).get_or_create(pk=own[head])
             own[field.attname] = own.pop(head)
         rows_of(model, self.using).update_or_create(pk=pk, defaults=own)
+
+
+# --------------------------------------------------------------------------- async
+
+
+class _TransactionThread:
+    """The one thread a transaction runs in: each call is awaited without blocking the
+    event loop, and runs after the calls before it, on the thread's own connection."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="guest_orders-transaction"
+        )
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        context = contextvars.copy_context()
+        call = functools.partial(context.run, function, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    async def close(self) -> None:
+        """Close the connections the thread opened, and let it end."""
+        try:
+            await self.run(connections.close_all)
+        finally:
+            self._executor.shutdown(wait=False)
+
+
+class _InThread:
+    """A repository whose every method is a coroutine run in the transaction's thread:
+    the async port of the same name (:mod:`guest_orders.ports`: the async twins have the
+    sync ports' methods, as coroutines)."""
+
+    __slots__ = ("_repository", "_thread")
+
+    def __init__(self, repository: object, thread: _TransactionThread) -> None:
+        self._repository = repository
+        self._thread = thread
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self._repository, name)
+        run = self._thread.run
+
+        async def call(*args: Any) -> Any:
+            return await run(method, *args)
+
+        return call
+
+
+class AsyncDjangoStore:
+    """``store`` (a :class:`DjangoStore`) behind :class:`guest_orders.ports.AsyncUnitOfWork`.
+
+    Django's ORM keeps one connection per thread and has no async ``atomic()``: its async
+    query methods (``aget``, ``acreate``...) run the sync ones in a thread, and a
+    transaction cannot span them. So each :meth:`transaction` runs in a thread of its own:
+    the ``atomic()`` block is entered there, every repository method runs there, in order,
+    and the block is left there; the calling task awaits each step, so the event loop
+    serves other requests meanwhile, and concurrent transactions use their own
+    connections, as in a threaded WSGI server. The thread closes its connections when the
+    transaction ends (PostgreSQL's connection pool, ``OPTIONS: {"pool": True}``, makes
+    that cheap). It shares ``store``'s mapping, database alias and data.
+    """
+
+    def __init__(self, store: DjangoStore) -> None:
+        #: The wrapped sync store.
+        self.sync = store
+
+    @asynccontextmanager
+    async def transaction(self, *, read_only: bool = False) -> AsyncIterator[AsyncRepositories]:
+        """One ``transaction.atomic()`` block, in a thread of its own (see
+        :meth:`guest_orders.ports.AsyncUnitOfWork.transaction`)."""
+        thread = _TransactionThread()
+        try:
+            block = self.sync.transaction(read_only=read_only)
+            repositories = await thread.run(block.__enter__)
+            ports = attrs.asdict(repositories, recurse=False)
+            in_thread = SimpleNamespace(
+                **{name: _InThread(port, thread) for name, port in ports.items()}
+            )
+            try:
+                yield cast("AsyncRepositories", in_thread)
+            except BaseException as error:
+                if not await thread.run(block.__exit__, type(error), error, error.__traceback__):
+                    raise
+            else:
+                await thread.run(block.__exit__, None, None, None)
+        finally:
+            await thread.close()
 
 
 def _plain_values(value: Any) -> dict[str, Any]:
