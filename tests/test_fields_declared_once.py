@@ -12,6 +12,7 @@ being named here.
 from __future__ import annotations
 
 import json
+import re
 import types
 import typing
 import uuid
@@ -30,7 +31,9 @@ from hypothesis import strategies as st
 from guest_orders.adapters.sqlalchemy import _rows, _schema
 from guest_orders.demo import load_data
 from guest_orders.domain import (
+    Address,
     Bank,
+    CancellationReason,
     CancellationRequest,
     Currency,
     Customer,
@@ -365,3 +368,59 @@ def test_the_strategies_set_every_optional_field() -> None:
 def test_a_strategy_that_forgets_a_field_is_named() -> None:
     orders = [attrs.evolve(make_order(), notes=None) for _ in range(3)]
     assert "Order.notes is never set" in " ".join(unset_by(orders, Order))
+
+
+#: The record lists of a demo data file, as ``docs/demo-data.md`` heads their tables, and
+#: the fields of their class a file cannot write.
+DEMO_DATA_TABLES: dict[str, tuple[type, frozenset[str]]] = {
+    "orders[]": (Order, frozenset()),
+    "orders[].items[]": (OrderItem, frozenset()),
+    "cancellation_reasons[]": (CancellationReason, frozenset()),
+    "easy_return_shipping_companies[]": (EasyReturnShippingCompany, frozenset()),
+    "addresses[]": (Address, frozenset()),
+    "cancellation_requests[]": (CancellationRequest, frozenset({"id", "order"})),
+}
+
+
+def documented_fields(page: str) -> dict[str, set[str]]:
+    """The field names of each ``### `list[]` `` section's table (its first column)."""
+    found: dict[str, set[str]] = {}
+    for section in re.split(r"^### ", page, flags=re.MULTILINE)[1:]:
+        heading, _, body = section.partition("\n")
+        names = found.setdefault(heading.strip().strip("`"), set())
+        for line in body.splitlines():
+            if line.startswith("| `"):
+                names.update(re.findall(r"`([a-z_]+)`", line.split("|")[1]))
+    return found
+
+
+def demo_data_page_problems(page: str) -> list[str]:
+    """Each field the page's tables miss or name in vain, with its table."""
+    documented = documented_fields(page)
+    problems = [
+        f"a table nobody loads: {heading}"
+        for heading in documented.keys() - DEMO_DATA_TABLES.keys()
+    ]
+    for heading, (cls, not_written) in DEMO_DATA_TABLES.items():
+        fields = {field.name for field in attrs.fields(cls)} - not_written
+        names = documented.get(heading, set())
+        problems += [
+            f"docs/demo-data.md, {heading}: {name} is missing" for name in sorted(fields - names)
+        ]
+        problems += [
+            f"docs/demo-data.md, {heading}: {name} is no field" for name in sorted(names - fields)
+        ]
+    return problems
+
+
+DEMO_DATA_PAGE = REPO_ROOT / "docs" / "demo-data.md"
+
+
+def test_the_demo_data_page_documents_every_field() -> None:
+    """The tables of ``docs/demo-data.md`` name exactly the fields the loader takes."""
+    assert demo_data_page_problems(DEMO_DATA_PAGE.read_text("utf-8")) == []
+
+
+def test_a_page_without_a_field_is_named() -> None:
+    page = DEMO_DATA_PAGE.read_text("utf-8").replace(", `bin_number`", "", 1)
+    assert demo_data_page_problems(page) == ["docs/demo-data.md, orders[]: bin_number is missing"]
