@@ -1,8 +1,9 @@
 """Test-wide settings: Hypothesis profiles and the servers some tests need.
 
-Profiles: ``default`` (fast, for the edit-test loop) and ``ci`` (thorough), chosen with
-``HYPOTHESIS_PROFILE``. Server URLs come from ``GUEST_ORDERS_TEST_POSTGRES_URL`` and
-``GUEST_ORDERS_TEST_REDIS_URL``; tests that need them skip with a reason when unset.
+Profiles: ``default`` (fast, for the edit-test loop), ``ci`` (thorough) and ``floors``
+(CI's run on the lowest declared versions), chosen with ``HYPOTHESIS_PROFILE``. Server
+URLs come from ``GUEST_ORDERS_TEST_POSTGRES_URL`` and ``GUEST_ORDERS_TEST_REDIS_URL``;
+tests that need them skip with a reason when unset.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
+# floors: CI's second run, on every lowest declared version, asks whether each floor
+# holds, on every test; the search for inputs is the thorough run's job.
+settings.register_profile("floors", max_examples=20, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
