@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 # A whole store is written per example: fewer examples than the library's own suite.
 settings.register_profile("default", max_examples=10, deadline=None)
 settings.register_profile(
-    "ci", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci", max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("floors", max_examples=10, deadline=None)  # as the library's
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

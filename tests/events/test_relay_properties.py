@@ -78,7 +78,7 @@ def _sqlite_store() -> Iterator[UnitOfWork]:
 
 
 STORES = {"memory": _memory_store, "sqlite": _sqlite_store}
-# The profile's number of examples (50 by default, 100 in CI), capped: each example runs a
+# The profile's number of examples (50 by default, 80 in CI), capped: each example runs a
 # store, on SQLite a fresh database.
 _EXAMPLES = min(settings.default.max_examples if settings.default else 50, 100)
 
